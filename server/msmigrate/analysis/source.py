@@ -1,0 +1,53 @@
+"""Source text with the position conversions the engine needs.
+
+`ast` reports columns as UTF-8 byte offsets; the engine reports code points. Lines that are pure
+ASCII (nearly all of them) need no conversion, so it is done only where a line has other characters.
+"""
+
+from __future__ import annotations
+
+import ast
+from functools import cached_property
+
+from msmigrate.analysis.findings import Span
+
+
+class SourceText:
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    @cached_property
+    def lines(self) -> list[str]:
+        # keepends=False; "\r\n", "\r" and "\n" all end a line, as they do for the Python tokenizer.
+        return self.text.splitlines()
+
+    def line(self, line_number: int) -> str:
+        """The text of a 1-based line, or "" past the end."""
+        if 1 <= line_number <= len(self.lines):
+            return self.lines[line_number - 1]
+        return ""
+
+    def byte_to_codepoint(self, line_number: int, byte_column: int) -> int:
+        line = self.line(line_number)
+        if line.isascii():
+            return byte_column
+        return len(line.encode("utf-8")[:byte_column].decode("utf-8", errors="ignore"))
+
+    def span_of(self, node: ast.AST) -> Span:
+        """The span of an ast node (which must carry positions)."""
+        line = node.lineno  # type: ignore[attr-defined]
+        end_line = node.end_lineno or line  # type: ignore[attr-defined]
+        column = self.byte_to_codepoint(line, node.col_offset)  # type: ignore[attr-defined]
+        end_byte = node.end_col_offset  # type: ignore[attr-defined]
+        end_column = self.byte_to_codepoint(end_line, end_byte) if end_byte is not None else column
+        return Span(line, column, end_line, end_column)
+
+    def span_between(self, start: ast.AST, end: ast.AST) -> Span:
+        first = self.span_of(start)
+        last = self.span_of(end)
+        return Span(first.line, first.column, last.end_line, last.end_column)
+
+    def head_span(self, node: ast.AST, keyword: str) -> Span:
+        """A span covering just the leading keyword of a statement (`try`, `del`, `for`, ...)."""
+        span = self.span_of(node)
+        return Span(span.line, span.column, span.line, span.column + len(keyword))

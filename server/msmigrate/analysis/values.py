@@ -1,0 +1,223 @@
+"""A small, conservative tensor-ness and constness analysis for graph-scope functions.
+
+Intra-procedural and flow-insensitive: a name is TENSOR when any assignment may give it a tensor, and
+STATIC only when every assignment gives it a value known at compile time. Everything else is UNKNOWN,
+and rules treat UNKNOWN as "do not claim at warning severity".
+"""
+
+from __future__ import annotations
+
+import ast
+import enum
+
+from msmigrate.analysis.facts import ClassInfo, FunctionNode, ModuleFacts, ScopeKind
+from msmigrate.analysis.names import ImportTable
+
+
+class ValueKind(enum.IntEnum):
+    # Ordered so that `max` joins two kinds: a value that may be a tensor is a tensor for our purposes.
+    STATIC = 0
+    UNKNOWN = 1
+    TENSOR = 2
+
+
+# Attributes of a tensor that are known at compile time (shape and type information).
+STATIC_TENSOR_ATTRIBUTES = frozenset({"shape", "ndim", "dtype", "size", "itemsize", "nbytes", "strides"})
+STATIC_BUILTINS = frozenset({"len", "int", "float", "bool", "str", "range", "isinstance", "tuple", "list"})
+# Packages whose calls return tensors when given tensors (or create tensors).
+TENSOR_PACKAGES = ("mindspore.",)
+TENSOR_CONSTRUCTORS = frozenset(
+    {"mindspore.Tensor", "mindspore.Parameter", "mindspore.common.tensor.Tensor", "mindspore.tensor"}
+)
+
+
+class ValueKinds:
+    """Kinds of the local names of one function, and of expressions built from them."""
+
+    def __init__(self, function: FunctionNode, facts: ModuleFacts, imports: ImportTable) -> None:
+        self.function = function
+        self.facts = facts
+        self.imports = imports
+        self.owner: ClassInfo | None = facts.class_of_method(function)
+        self._names: dict[str, ValueKind] = {}
+        self._self_attributes: dict[str, ValueKind] | None = None
+        self._bind_parameters()
+        self._bind_assignments()
+
+    # -- setup --------------------------------------------------------------------------------------
+    def _bind_parameters(self) -> None:
+        scope = self.facts.graph_scopes.get(self.function)
+        arguments = self.function.args
+        positional = [*arguments.posonlyargs, *arguments.args]
+        is_method = self.owner is not None and positional and positional[0].arg in ("self", "cls")
+        if is_method:
+            positional = positional[1:]
+        # Inputs of `construct` and of `@jit` functions are what the caller feeds: tensors. A callee's
+        # parameters may be anything the caller passes, so they stay UNKNOWN unless defaulted to a constant.
+        root_kind = ValueKind.TENSOR if scope is not None and scope.kind is not ScopeKind.CALLEE else ValueKind.UNKNOWN
+        defaults = arguments.defaults
+        first_defaulted = len(positional) - len(defaults)
+        for index, argument in enumerate(positional):
+            kind = root_kind
+            if index >= first_defaulted and _is_literal(defaults[index - first_defaulted]):
+                # A defaulted argument (`training=False`) is usually configuration, not data.
+                kind = ValueKind.UNKNOWN if root_kind is ValueKind.TENSOR else ValueKind.STATIC
+            self._names[argument.arg] = kind
+        for argument in arguments.kwonlyargs:
+            self._names[argument.arg] = ValueKind.UNKNOWN
+        if arguments.vararg is not None:
+            self._names[arguments.vararg.arg] = root_kind
+        if arguments.kwarg is not None:
+            self._names[arguments.kwarg.arg] = ValueKind.UNKNOWN
+
+    def _bind_assignments(self) -> None:
+        # Two rounds settle chains like `a = x + 1; b = a * 2` written in any order (loops included).
+        assignments: list[tuple[ast.expr, ast.expr | None]] = []
+        for node in ast.walk(self.function):
+            if isinstance(node, ast.Assign):
+                assignments.extend((target, node.value) for target in node.targets)
+            elif isinstance(node, ast.AugAssign | ast.AnnAssign) and node.value is not None:
+                assignments.append((node.target, node.value))
+            elif isinstance(node, ast.For | ast.comprehension):
+                assignments.append((node.target, None))
+            elif isinstance(node, ast.NamedExpr):
+                assignments.append((node.target, node.value))
+        assigned: dict[str, ValueKind] = {}
+        for _ in range(2):
+            for target, value in assignments:
+                kind = self.kind_of(value) if value is not None else ValueKind.UNKNOWN
+                for name in _target_names(target):
+                    if name in self._names and name not in assigned:
+                        # A parameter that is reassigned keeps the join of both.
+                        assigned[name] = max(self._names[name], kind)
+                    else:
+                        assigned[name] = max(assigned.get(name, ValueKind.STATIC), kind)
+            self._names.update(assigned)
+
+    # -- queries ------------------------------------------------------------------------------------
+    def kind_of(self, expr: ast.expr) -> ValueKind:
+        if isinstance(expr, ast.Constant):
+            return ValueKind.STATIC
+        if isinstance(expr, ast.Name):
+            if expr.id in self._names:
+                return self._names[expr.id]
+            # Module-level names: imported modules/functions or constants. Not tensors by themselves.
+            return ValueKind.STATIC if expr.id.isupper() else ValueKind.UNKNOWN
+        if isinstance(expr, ast.Attribute):
+            if expr.attr in STATIC_TENSOR_ATTRIBUTES:
+                return ValueKind.STATIC
+            if isinstance(expr.value, ast.Name) and expr.value.id == "self":
+                return self.self_attribute_kind(expr.attr)
+            return ValueKind.UNKNOWN
+        if isinstance(expr, ast.Subscript):
+            base = self.kind_of(expr.value)
+            # `x.shape[i]` is static only while the index is; a tensor's element is a tensor.
+            return max(base, self.kind_of(expr.slice)) if base is ValueKind.STATIC else base
+        if isinstance(expr, ast.Tuple | ast.List):
+            return max((self.kind_of(element) for element in expr.elts), default=ValueKind.STATIC)
+        if isinstance(expr, ast.BinOp):
+            return max(self.kind_of(expr.left), self.kind_of(expr.right))
+        if isinstance(expr, ast.UnaryOp):
+            return self.kind_of(expr.operand)
+        if isinstance(expr, ast.BoolOp):
+            return max(self.kind_of(value) for value in expr.values)
+        if isinstance(expr, ast.Compare):
+            return max(self.kind_of(expr.left), *(self.kind_of(c) for c in expr.comparators))
+        if isinstance(expr, ast.IfExp):
+            return max(self.kind_of(expr.body), self.kind_of(expr.orelse))
+        if isinstance(expr, ast.Slice):
+            parts = [part for part in (expr.lower, expr.upper, expr.step) if part is not None]
+            return max((self.kind_of(part) for part in parts), default=ValueKind.STATIC)
+        if isinstance(expr, ast.Call):
+            return self._call_kind(expr)
+        return ValueKind.UNKNOWN
+
+    def is_tensor(self, expr: ast.expr) -> bool:
+        return self.kind_of(expr) is ValueKind.TENSOR
+
+    def involves_tensor(self, expr: ast.expr) -> bool:
+        """Whether any sub-expression may be a tensor (`np.sum(x * 2)`, `np.array([x, 1])`)."""
+        if self.kind_of(expr) is ValueKind.TENSOR:
+            return True
+        return any(
+            isinstance(node, ast.Name | ast.Attribute | ast.Call) and self.kind_of(node) is ValueKind.TENSOR
+            for node in ast.walk(expr)
+        )
+
+    def self_attribute_kind(self, attribute: str) -> ValueKind:
+        if self._self_attributes is None:
+            self._self_attributes = self._read_init_attributes()
+        return self._self_attributes.get(attribute, ValueKind.UNKNOWN)
+
+    # -- helpers ------------------------------------------------------------------------------------
+    def _call_kind(self, call: ast.Call) -> ValueKind:
+        func = call.func
+        if isinstance(func, ast.Name) and func.id in STATIC_BUILTINS and func.id not in self._names:
+            arguments = [*call.args, *(keyword.value for keyword in call.keywords)]
+            return max((self.kind_of(argument) for argument in arguments), default=ValueKind.STATIC)
+        names = self.imports.qualified_names(func)
+        if names & TENSOR_CONSTRUCTORS or any(name.startswith(TENSOR_PACKAGES) for name in names):
+            return ValueKind.TENSOR
+        if isinstance(func, ast.Attribute):
+            receiver = func.value
+            if isinstance(receiver, ast.Name) and receiver.id == "self":
+                # `self.conv(x)`: a sub-Cell or a helper; with a tensor argument, a tensor comes back.
+                arguments_kind = max((self.kind_of(argument) for argument in call.args), default=ValueKind.UNKNOWN)
+                return ValueKind.TENSOR if arguments_kind is ValueKind.TENSOR else ValueKind.UNKNOWN
+            if self.kind_of(receiver) is ValueKind.TENSOR:
+                # Tensor methods return tensors, except the few that return Python values.
+                if func.attr in ("asnumpy", "numpy", "tolist", "item", "dim", "size"):
+                    return ValueKind.UNKNOWN
+                return ValueKind.TENSOR
+        return ValueKind.UNKNOWN
+
+    def _read_init_attributes(self) -> dict[str, ValueKind]:
+        kinds: dict[str, ValueKind] = {}
+        if self.owner is None:
+            return kinds
+        init = self.owner.methods.get("__init__")
+        if init is None:
+            return kinds
+        for node in ast.walk(init):
+            if not isinstance(node, ast.Assign):
+                continue
+            for target in node.targets:
+                if (
+                    isinstance(target, ast.Attribute)
+                    and isinstance(target.value, ast.Name)
+                    and target.value.id == "self"
+                ):
+                    kind = self._init_value_kind(node.value)
+                    kinds[target.attr] = max(kinds.get(target.attr, ValueKind.STATIC), kind)
+        return kinds
+
+    def _init_value_kind(self, value: ast.expr) -> ValueKind:
+        if _is_literal(value):
+            return ValueKind.STATIC
+        if isinstance(value, ast.Call):
+            names = self.imports.qualified_names(value.func)
+            if names & TENSOR_CONSTRUCTORS or any(
+                name.startswith(("mindspore.ops.", "mindspore.numpy.", "mindspore.mint.")) for name in names
+            ):
+                return ValueKind.TENSOR
+        return ValueKind.UNKNOWN
+
+
+def _is_literal(expr: ast.expr) -> bool:
+    if isinstance(expr, ast.Constant):
+        return True
+    if isinstance(expr, ast.Tuple | ast.List):
+        return all(_is_literal(element) for element in expr.elts)
+    if isinstance(expr, ast.UnaryOp) and isinstance(expr.operand, ast.Constant):
+        return True
+    return False
+
+
+def _target_names(target: ast.expr) -> list[str]:
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, ast.Tuple | ast.List):
+        return [name for element in target.elts for name in _target_names(element)]
+    if isinstance(target, ast.Starred):
+        return _target_names(target.value)
+    return []

@@ -1,0 +1,1 @@
+"""Rules of category graph_syntax."""
