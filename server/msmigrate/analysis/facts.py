@@ -41,7 +41,12 @@ JIT_DECORATORS = frozenset(
     {"mindspore.jit", "mindspore.common.api.jit", "mindspore.ms_function", "mindspore.common.api.ms_function"}
 )
 JIT_CLASS_DECORATORS = frozenset(
-    {"mindspore.jit_class", "mindspore.common.api.jit_class", "mindspore.ms_class", "mindspore.common.api.ms_class"}
+    {
+        "mindspore.jit_class",
+        "mindspore.common.api.jit_class",
+        "mindspore.ms_class",
+        "mindspore.common.api.ms_class",
+    }
 )
 SET_CONTEXT = frozenset({"mindspore.set_context", "mindspore.context.set_context"})
 PYNATIVE_CONSTANTS = frozenset({"mindspore.PYNATIVE_MODE", "mindspore.context.PYNATIVE_MODE"})
@@ -317,15 +322,18 @@ def _jit_options(decorator: ast.expr, imports: ImportTable) -> _JitOptions | Non
             if keyword.arg == "fullgraph" and isinstance(value, ast.Constant) and value.value is True:
                 # MindSpore 2.6 replaced `jit_config=JitConfig(jit_syntax_level="STRICT")` by `fullgraph=True`.
                 level = SyntaxLevel.STRICT
-            elif keyword.arg == "capture_mode" and isinstance(value, ast.Constant) and value.value == "bytecode":
+            elif (keyword.arg == "capture_mode" and isinstance(value, ast.Constant) and value.value == "bytecode") or (
+                keyword.arg == "mode" and isinstance(value, ast.Constant) and value.value == "PIJit"
+            ):
                 compiled = False
-            elif keyword.arg == "mode" and isinstance(value, ast.Constant) and value.value == "PIJit":
-                compiled = False
-            elif keyword.arg == "jit_config" and isinstance(value, ast.Call):
-                if imports.qualified_names(value.func) & JIT_CONFIG:
-                    for config_keyword in value.keywords:
-                        if config_keyword.arg == "jit_syntax_level":
-                            level = syntax_level_value(config_keyword.value, imports) or level
+            elif (
+                keyword.arg == "jit_config"
+                and isinstance(value, ast.Call)
+                and imports.qualified_names(value.func) & JIT_CONFIG
+            ):
+                for config_keyword in value.keywords:
+                    if config_keyword.arg == "jit_syntax_level":
+                        level = syntax_level_value(config_keyword.value, imports) or level
     return _JitOptions(level=level, compiled=compiled)
 
 
@@ -358,7 +366,11 @@ def _find_graph_scopes(facts: ModuleFacts, module_calls: list[ast.Call]) -> None
             add_root(function, scope, None)
     # `fast = ms.jit(slow)` wraps a module-level function without decorating it.
     for call in module_calls:
-        if call.args and isinstance(call.args[0], ast.Name) and facts.imports.qualified_names(call.func) & JIT_DECORATORS:
+        if (
+            call.args
+            and isinstance(call.args[0], ast.Name)
+            and facts.imports.qualified_names(call.func) & JIT_DECORATORS
+        ):
             target = facts.functions.get(call.args[0].id)
             if target is not None:
                 options = _jit_options(call, facts.imports)

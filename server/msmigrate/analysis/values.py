@@ -208,9 +208,7 @@ def _is_literal(expr: ast.expr) -> bool:
         return True
     if isinstance(expr, ast.Tuple | ast.List):
         return all(_is_literal(element) for element in expr.elts)
-    if isinstance(expr, ast.UnaryOp) and isinstance(expr.operand, ast.Constant):
-        return True
-    return False
+    return isinstance(expr, ast.UnaryOp) and isinstance(expr.operand, ast.Constant)
 
 
 def _target_names(target: ast.expr) -> list[str]:
