@@ -35,6 +35,9 @@ class ExecutionMode(enum.Enum):
 
 # MindSpore 2.10's default `jit_syntax_level`.
 DEFAULT_SYNTAX_LEVEL = SyntaxLevel.LAX
+# Measured on MindSpore 2.10: a `@jit` function ignores the context's `jit_syntax_level`; it compiles
+# at LAX unless decorated `@jit(fullgraph=True)`, which behaves as STRICT.
+JIT_FUNCTION_LEVEL = SyntaxLevel.LAX
 
 CELL_BASES = frozenset({"mindspore.nn.Cell", "mindspore.nn.cell.Cell", "mindspore.Cell"})
 JIT_DECORATORS = frozenset(
@@ -351,7 +354,7 @@ def _find_graph_scopes(facts: ModuleFacts, module_calls: list[ast.Call]) -> None
             options = _first_jit_options(method, facts.imports)
             if options is not None:
                 if options.compiled:
-                    level = options.level or facts.effective_level
+                    level = options.level or JIT_FUNCTION_LEVEL
                     scope = GraphScope(ScopeKind.JIT_FUNCTION, level, False, f"{info.node.name}.{method.name}")
                     add_root(method, scope, info)
             elif info.is_cell and method.name in COMPILED_CELL_METHODS:
@@ -362,7 +365,7 @@ def _find_graph_scopes(facts: ModuleFacts, module_calls: list[ast.Call]) -> None
     for function in facts.functions.values():
         options = _first_jit_options(function, facts.imports)
         if options is not None and options.compiled:
-            scope = GraphScope(ScopeKind.JIT_FUNCTION, options.level or facts.effective_level, False, function.name)
+            scope = GraphScope(ScopeKind.JIT_FUNCTION, options.level or JIT_FUNCTION_LEVEL, False, function.name)
             add_root(function, scope, None)
     # `fast = ms.jit(slow)` wraps a module-level function without decorating it.
     for call in module_calls:
@@ -375,7 +378,7 @@ def _find_graph_scopes(facts: ModuleFacts, module_calls: list[ast.Call]) -> None
             if target is not None:
                 options = _jit_options(call, facts.imports)
                 if options is not None and options.compiled:
-                    level = options.level or facts.effective_level
+                    level = options.level or JIT_FUNCTION_LEVEL
                     add_root(target, GraphScope(ScopeKind.JIT_FUNCTION, level, False, target.name), None)
 
     # Follow calls to functions and methods defined in this file, transitively.
