@@ -52,7 +52,8 @@ class Fixture:
 
     @property
     def rule_code(self) -> str:
-        return self.path.stem
+        """`MSG006` for `MSG006.py` and for split files such as `MSG006_loops.py`."""
+        return self.path.stem.split("_", 1)[0]
 
 
 def fixture_paths(category: str | None = None) -> list[Path]:

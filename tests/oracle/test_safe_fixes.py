@@ -9,13 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from msmigrate.analysis.engine import Engine
 from msmigrate.analysis.facts import SyntaxLevel
 from msmigrate.analysis.findings import FixSafety
 from msmigrate.analysis.settings import AnalysisSettings
 from msmigrate.fixes import compute_edits
 from msmigrate.fixes.core import apply_edits
-
 from tests.fixture_examples import fixture_paths, read_fixture
 from tests.oracle.conftest import requires_mindspore, run_oracle
 from tests.oracle.ms_runner_compare import same_values

@@ -6,11 +6,11 @@ import ast
 from pathlib import Path
 
 import pytest
+
 from msmigrate.analysis.engine import Engine
 from msmigrate.analysis.findings import FixSafety
 from msmigrate.fixes import FixError, compute_edits
 from msmigrate.fixes.core import apply_edits
-
 from tests.fixture_examples import fixture_paths
 
 MAX_ROUNDS = 10

@@ -9,11 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from msmigrate.analysis.engine import Engine
 from msmigrate.analysis.facts import SyntaxLevel
 from msmigrate.analysis.findings import Severity
 from msmigrate.analysis.settings import AnalysisSettings
-
 from tests.fixture_examples import ALL_VERDICTS, fixture_paths, read_fixture, severity_for
 
 FIXTURE_PATHS = fixture_paths()

@@ -80,6 +80,13 @@ class GraphScope:
     via: tuple[str, ...] = ()  # call chain from the root, for messages
 
 
+@dataclass(frozen=True)
+class CallSite:
+    caller: FunctionNode
+    call: ast.Call
+    through_self: bool
+
+
 @dataclass
 class ClassInfo:
     node: ast.ClassDef
@@ -102,6 +109,10 @@ class ModuleFacts:
     graph_scopes: dict[FunctionNode, GraphScope] = field(default_factory=dict)
     # Functions that hold their own `import` statements get a layered table.
     local_imports: dict[FunctionNode, ImportTable] = field(default_factory=dict)
+    # Where each graph-scope callee is called from: (calling function, call, called through `self.`).
+    call_sites: dict[FunctionNode, list[CallSite]] = field(default_factory=dict)
+    # Per-function value analyses, shared by every rule (built lazily by `values.value_kinds_of`).
+    value_cache: dict[FunctionNode, object] = field(default_factory=dict)
 
     def imports_for(self, function: FunctionNode | None) -> ImportTable:
         if function is not None:
@@ -384,7 +395,8 @@ def _find_graph_scopes(facts: ModuleFacts, module_calls: list[ast.Call]) -> None
     # Follow calls to functions and methods defined in this file, transitively.
     while pending:
         function, scope, owner = pending.pop()
-        for callee, callee_owner, label in _in_file_callees(function, owner, facts):
+        for callee, callee_owner, label, call in _in_file_callees(function, owner, facts):
+            facts.call_sites.setdefault(callee, []).append(CallSite(function, call, label.startswith("self.")))
             if callee in facts.graph_scopes:
                 continue
             callee_scope = GraphScope(
@@ -420,8 +432,8 @@ def _find_method(info: ClassInfo, name: str, facts: ModuleFacts) -> tuple[Functi
 
 def _in_file_callees(
     function: FunctionNode, owner: ClassInfo | None, facts: ModuleFacts
-) -> list[tuple[FunctionNode, ClassInfo | None, str]]:
-    found: list[tuple[FunctionNode, ClassInfo | None, str]] = []
+) -> list[tuple[FunctionNode, ClassInfo | None, str, ast.Call]]:
+    found: list[tuple[FunctionNode, ClassInfo | None, str, ast.Call]] = []
     for node in ast.walk(function):
         if not isinstance(node, ast.Call):
             continue
@@ -429,7 +441,7 @@ def _in_file_callees(
         if isinstance(func, ast.Name):
             target = facts.functions.get(func.id)
             if target is not None and target is not function:
-                found.append((target, None, f"{func.id}()"))
+                found.append((target, None, f"{func.id}()", node))
         elif (
             isinstance(func, ast.Attribute)
             and isinstance(func.value, ast.Name)
@@ -438,5 +450,5 @@ def _in_file_callees(
         ):
             resolved = _find_method(owner, func.attr, facts)
             if resolved is not None and resolved[0] is not function:
-                found.append((resolved[0], resolved[1], f"self.{func.attr}()"))
+                found.append((resolved[0], resolved[1], f"self.{func.attr}()", node))
     return found

@@ -53,13 +53,15 @@ class ValueKinds:
         if is_method:
             positional = positional[1:]
         # Inputs of `construct` and of `@jit` functions are what the caller feeds: tensors. A callee's
-        # parameters may be anything the caller passes, so they stay UNKNOWN unless defaulted to a constant.
-        root_kind = ValueKind.TENSOR if scope is not None and scope.kind is not ScopeKind.CALLEE else ValueKind.UNKNOWN
+        # parameters are what its in-graph call sites pass (UNKNOWN where that cannot be told).
+        is_callee = scope is not None and scope.kind is ScopeKind.CALLEE
+        root_kind = ValueKind.TENSOR if scope is not None and not is_callee else ValueKind.UNKNOWN
+        passed = self._kinds_passed_by_callers(positional) if is_callee else {}
         defaults = arguments.defaults
         first_defaulted = len(positional) - len(defaults)
         for index, argument in enumerate(positional):
-            kind = root_kind
-            if index >= first_defaulted and _is_literal(defaults[index - first_defaulted]):
+            kind = passed.get(argument.arg, root_kind)
+            if index >= first_defaulted and _is_literal(defaults[index - first_defaulted]) and not is_callee:
                 # A defaulted argument (`training=False`) is usually configuration, not data.
                 kind = ValueKind.UNKNOWN if root_kind is ValueKind.TENSOR else ValueKind.STATIC
             self._names[argument.arg] = kind
@@ -69,6 +71,27 @@ class ValueKinds:
             self._names[arguments.vararg.arg] = root_kind
         if arguments.kwarg is not None:
             self._names[arguments.kwarg.arg] = ValueKind.UNKNOWN
+
+    def _kinds_passed_by_callers(self, parameters: list[ast.arg]) -> dict[str, ValueKind]:
+        """Join, per parameter, the kinds of the arguments every in-graph call site passes."""
+        passed: dict[str, ValueKind] = {}
+        sites = self.facts.call_sites.get(self.function, [])
+        names = [parameter.arg for parameter in parameters]
+        for site in sites:
+            caller_kinds = value_kinds_of(site.caller, self.facts, self.facts.imports_for(site.caller))
+            given: dict[str, ValueKind] = {}
+            for index, argument in enumerate(site.call.args):
+                if isinstance(argument, ast.Starred):
+                    break
+                if index < len(names):
+                    given[names[index]] = caller_kinds.kind_of(argument) if caller_kinds else ValueKind.UNKNOWN
+            for keyword in site.call.keywords:
+                if keyword.arg in names:
+                    given[keyword.arg] = caller_kinds.kind_of(keyword.value) if caller_kinds else ValueKind.UNKNOWN
+            for name in names:
+                # A parameter a call site leaves to its default is not a tensor from that site.
+                passed[name] = max(passed.get(name, ValueKind.STATIC), given.get(name, ValueKind.STATIC))
+        return passed if sites else {}
 
     def _bind_assignments(self) -> None:
         # Two rounds settle chains like `a = x + 1; b = a * 2` written in any order (loops included).
@@ -82,17 +105,18 @@ class ValueKinds:
                 assignments.append((node.target, None))
             elif isinstance(node, ast.NamedExpr):
                 assignments.append((node.target, node.value))
-        assigned: dict[str, ValueKind] = {}
-        for _ in range(2):
+        # Each round recomputes every assignment from the previous round's kinds, so chains written in
+        # any order (and loops) settle; three rounds cover the chains seen in real model code.
+        parameters = dict(self._names)
+        for _ in range(3):
+            assigned: dict[str, ValueKind] = {}
             for target, value in assignments:
                 kind = self.kind_of(value) if value is not None else ValueKind.UNKNOWN
                 for name in _target_names(target):
-                    if name in self._names and name not in assigned:
-                        # A parameter that is reassigned keeps the join of both.
-                        assigned[name] = max(self._names[name], kind)
-                    else:
-                        assigned[name] = max(assigned.get(name, ValueKind.STATIC), kind)
-            self._names.update(assigned)
+                    # A reassigned parameter keeps the join of what it was given and what it is assigned.
+                    start = assigned.get(name, parameters.get(name, ValueKind.STATIC))
+                    assigned[name] = max(start, kind)
+            self._names = {**parameters, **assigned}
 
     # -- queries ------------------------------------------------------------------------------------
     def kind_of(self, expr: ast.expr) -> ValueKind:
@@ -201,6 +225,25 @@ class ValueKinds:
             ):
                 return ValueKind.TENSOR
         return ValueKind.UNKNOWN
+
+
+_IN_PROGRESS = object()
+
+
+def value_kinds_of(function: FunctionNode, facts: ModuleFacts, imports: ImportTable) -> ValueKinds | None:
+    """The (cached) value analysis of `function`; None while it is being built (a recursive call chain)."""
+    cached = facts.value_cache.get(function)
+    if cached is _IN_PROGRESS:
+        return None
+    if isinstance(cached, ValueKinds):
+        return cached
+    facts.value_cache[function] = _IN_PROGRESS
+    try:
+        kinds = ValueKinds(function, facts, imports)
+    finally:
+        facts.value_cache.pop(function, None)
+    facts.value_cache[function] = kinds
+    return kinds
 
 
 def _is_literal(expr: ast.expr) -> bool:

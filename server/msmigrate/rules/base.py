@@ -13,7 +13,7 @@ from msmigrate.analysis.facts import Framework, FunctionNode, GraphScope, Module
 from msmigrate.analysis.findings import Category, FixOffer, Severity, Span
 from msmigrate.analysis.names import ImportTable
 from msmigrate.analysis.source import SourceText
-from msmigrate.analysis.values import ValueKinds
+from msmigrate.analysis.values import ValueKinds, value_kinds_of
 
 DOC_HEADINGS = ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety", "References")
 _HEADING_LINE = re.compile(r"^\s*\*\*(?P<title>[^*]+)\*\*\s*$")
@@ -137,7 +137,7 @@ class RuleContext:
     def values(self) -> ValueKinds | None:
         if self.function is None:
             return None
-        return ValueKinds(self.function, self.facts, self.imports)
+        return value_kinds_of(self.function, self.facts, self.imports)
 
     def qualified_names(self, expr: ast.expr) -> frozenset[str]:
         return self.imports.qualified_names(expr)
