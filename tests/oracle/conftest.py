@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,8 @@ def run_oracle(fixture: Path, levels: str = "strict,lax") -> dict[str, Any]:
         capture_output=True,
         text=True,
         timeout=ORACLE_TIMEOUT_S,
+        # MindSpore writes a `rank_0/` log folder into the working directory.
+        cwd=tempfile.gettempdir(),
         env={**os.environ, "GLOG_v": "3", "PYTHONWARNINGS": "ignore"},
     )
     for line in completed.stdout.splitlines():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import importlib
 import pkgutil
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -16,6 +17,13 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 from msmigrate.analysis.findings import Finding, FixOffer, FixSafety, Span, TextEdit
 
 NodeT = TypeVar("NodeT", bound=cst.CSTNode)
+# Lines end only at "\r\n", "\r" or "\n", as for the tokenizer and LSP (`str.splitlines` would also
+# split at form feeds and "\u2028", and every edit after one would land on the wrong line).
+_LINE_WITH_END = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
+def split_lines_keepends(text: str) -> list[str]:
+    return _LINE_WITH_END.findall(text)
 
 
 class FixError(Exception):
@@ -126,8 +134,8 @@ def compute_edits(text: str, finding: Finding, offer: FixOffer) -> list[TextEdit
 
 def diff_edits(old: str, new: str) -> list[TextEdit]:
     """Line-level edits turning `old` into `new` (positions in code points, 1-based lines)."""
-    old_lines = old.splitlines(keepends=True)
-    new_lines = new.splitlines(keepends=True)
+    old_lines = split_lines_keepends(old)
+    new_lines = split_lines_keepends(new)
     edits: list[TextEdit] = []
     matcher = difflib.SequenceMatcher(a=old_lines, b=new_lines, autojunk=False)
     for tag, old_start, old_end, new_start, new_end in matcher.get_opcodes():
@@ -154,7 +162,7 @@ def _line_start(lines: list[str], index: int) -> tuple[int, int]:
 
 def apply_edits(text: str, edits: list[TextEdit]) -> str:
     """Apply non-overlapping edits (any order) to `text`; used by the CLI and the tests."""
-    lines = text.splitlines(keepends=True)
+    lines = split_lines_keepends(text)
     offsets = [0]
     for line in lines:
         offsets.append(offsets[-1] + len(line))
