@@ -1,0 +1,1 @@
+"""Maintenance scripts that regenerate the data in `mappings/` (run as `python -m tools.<name>`)."""
