@@ -22,6 +22,7 @@ import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -75,14 +76,14 @@ class ApiFacts:
     exists: bool | None
     record: dict[str, Any]
 
-    @property
+    @cached_property
     def init(self) -> list[tuple[SigParam, ...]] | None:
         """Overloads of the callable (the constructor for a class); None when no signature is known."""
         if not self.exists or self.record.get("signature_source", "unavailable") == "unavailable":
             return None
         return [parse_signature(text) for text in self.record.get("signatures", [])]
 
-    @property
+    @cached_property
     def call(self) -> list[tuple[SigParam, ...]] | None:
         """Overloads of an instance call (`forward` / `construct`), for classes that have one."""
         texts = self.record.get("call_signatures")
@@ -96,12 +97,16 @@ class Signatures:
         self.versions: dict[str, str] = data["versions"]
         self.apis: dict[str, Any] = data["apis"]
         self.mint_namesakes: dict[str, str] = data["mint_namesakes"]
+        self._facts: dict[str, ApiFacts] = {}
 
     def facts(self, name: str) -> ApiFacts:
-        record = self.apis.get(name)
-        if record is None:
-            return ApiFacts(name, None, {"missing": "not introspected"})
-        return ApiFacts(name, record.get("exists"), record)
+        if name not in self._facts:
+            record = self.apis.get(name)
+            if record is None:
+                self._facts[name] = ApiFacts(name, None, {"missing": "not introspected"})
+            else:
+                self._facts[name] = ApiFacts(name, record.get("exists"), record)
+        return self._facts[name]
 
     def installed_name(self, name: str) -> str:
         """The name as installed: the table's name, or its case-only correction (`nn.Hsigmoid` -> `nn.HSigmoid`)."""
@@ -222,8 +227,8 @@ class Builder:
                     {"what": "api_missing", "side": "torch", "api": installed, **self._did_you_mean(facts)}
                 )
             self.entries[installed] = entry
-        if installed != table_name:
-            entry.data.setdefault("doc_names", []).append(table_name)
+        if installed != table_name and table_name not in entry.data.setdefault("doc_names", []):
+            entry.data["doc_names"].append(table_name)
             entry.corrections.append(
                 {"what": "api_renamed", "side": "torch", "doc": table_name, "installed": installed}
             )

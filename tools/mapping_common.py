@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import ast
 import csv
+import itertools
 import json
 import operator
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -100,12 +101,11 @@ class SigParam:
     default: str | None
 
 
-def _split_top_level(text: str) -> list[str]:
-    """Split at commas outside brackets and quotes (defaults such as `(1, 1)` or `','` contain commas)."""
-    pieces: list[str] = []
+def _top_level(text: str, wanted: str) -> Iterator[int]:
+    """Positions of the characters in `wanted` outside brackets and quotes (a default such as `(1, 1)`
+    or `','` contains commas, one such as `'a=b'` an equals sign)."""
     depth = 0
     quote = ""
-    start = 0
     for index, char in enumerate(text):
         if quote:
             if char == quote and text[index - 1] != "\\":
@@ -116,28 +116,21 @@ def _split_top_level(text: str) -> list[str]:
             depth += 1
         elif char in ")]}":
             depth -= 1
-        elif char == "," and depth == 0:
-            pieces.append(text[start:index])
-            start = index + 1
-    pieces.append(text[start:])
-    return [piece.strip() for piece in pieces if piece.strip()]
+        elif char in wanted and depth == 0:
+            yield index
+
+
+def _split_top_level(text: str) -> list[str]:
+    """The comma-separated pieces of a parameter list."""
+    cuts = [-1, *_top_level(text, ","), len(text)]
+    pieces = (text[start + 1 : end].strip() for start, end in itertools.pairwise(cuts))
+    return [piece for piece in pieces if piece]
 
 
 def _split_default(piece: str) -> tuple[str, str | None]:
-    """`name: T = value` -> (`name: T`, `value`); the first `=` outside brackets and quotes separates them."""
-    depth = 0
-    quote = ""
-    for index, char in enumerate(piece):
-        if quote:
-            if char == quote:
-                quote = ""
-        elif char in "'\"":
-            quote = char
-        elif char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth -= 1
-        elif char == "=" and depth == 0 and piece[index + 1 : index + 2] != "=":
+    """`name: T = value` -> (`name: T`, `value`)."""
+    for index in _top_level(piece, "="):
+        if piece[index + 1 : index + 2] != "=":
             return piece[:index].strip(), piece[index + 1 :].strip()
     return piece.strip(), None
 
