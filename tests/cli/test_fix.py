@@ -135,18 +135,20 @@ class OldApiCall(Rule):
     code = "MSX901"
     category = Category.API_DIFFERENCE
     node_types = (ast.Call,)
+    replacement = "new_api"
 
     def check(self, node: ast.AST, context: RuleContext) -> None:
         assert isinstance(node, ast.Call)
         if isinstance(node.func, ast.Name) and node.func.id == "old_api":
-            offer = FixOffer("Call new_api", FixSafety.SAFE, "tests.cli.rename-old-api")
+            params = (("name", self.replacement),)
+            offer = FixOffer("Call new_api", FixSafety.SAFE, "tests.cli.rename-old-api", params)
             context.report(node, "old_api is gone", Severity.WARNING, (offer,))
 
 
 @register_fix("tests.cli.rename-old-api")
 def _rename_old_api(target: FixTarget) -> cst.Module:
     call = target.node_at(cst.Call)
-    return target.module.deep_replace(call, call.with_changes(func=cst.Name("new_api")))  # type: ignore[return-value]
+    return target.module.deep_replace(call, call.with_changes(func=cst.Name(target.params["name"])))  # type: ignore[return-value]
 
 
 class GrowingCall(Rule):
@@ -238,3 +240,26 @@ def test_json_edits_leave_out_a_fix_that_fails(tmp_path: Path, monkeypatch: pyte
     assert fix.safety is FixSafety.SAFE
     assert [edit.new_text for edit in fix.edits] == ["value = new_api(1)\n"]
     assert path.read_text() == "import mindspore\n\nrefuse()\nvalue = old_api(1)\n"  # JSON never writes
+
+
+def test_fix_writes_through_a_symlink(tmp_path: Path, set_membership_sample: str) -> None:
+    target = write(tmp_path / "real" / "net.py", set_membership_sample)
+    link = tmp_path / "net.py"
+    link.symlink_to(target)
+    run = run_cli("check", "--fix", "net.py", cwd=tmp_path)
+    assert "Fixed 2 problems." in run.out
+    assert link.is_symlink()
+    assert "in (2, 3):" in target.read_text(encoding="utf-8")
+
+
+def test_fix_that_cannot_be_encoded_leaves_the_file_unchanged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The file declares ASCII; the fix writes a name the encoding cannot hold.
+    text = "# -*- coding: ascii -*-\nimport mindspore\n\nvalue = old_api(1)\n"
+    path = write(tmp_path / "m.py", text)
+    monkeypatch.setattr(OldApiCall, "replacement", "nouvelle_api_é")
+    outcome = _check_with(monkeypatch, path, (OldApiCall,))
+    assert path.read_text() == text
+    assert outcome.errored
+    assert outcome.messages[0].startswith("m.py: error: cannot write the fixes, file unchanged: 'ascii' codec")
+    assert outcome.fixes_applied == 0
+    assert [problem.finding.code for problem in outcome.problems] == ["MSX901"]

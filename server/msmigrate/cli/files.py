@@ -287,8 +287,9 @@ def _python_lines_of_cell(text: str) -> list[str]:
 
 
 def write_text(path: Path, text: str, encoding: str) -> None:
-    """Replace the file's content atomically, keeping its permissions."""
+    """Replace the file's content atomically, keeping its permissions; a symlink keeps pointing to it."""
     data = text.encode(encoding)
+    path = path.resolve()
     temporary = path.with_name(f".{path.name}.msmigrate-tmp")
     with temporary.open("wb") as handle:
         handle.write(data)
