@@ -7,9 +7,12 @@ ASCII (nearly all of them) need no conversion, so it is done only where a line h
 from __future__ import annotations
 
 import ast
+import re
 from functools import cached_property
 
 from msmigrate.analysis.findings import Span
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 class SourceText:
@@ -18,8 +21,10 @@ class SourceText:
 
     @cached_property
     def lines(self) -> list[str]:
-        # keepends=False; "\r\n", "\r" and "\n" all end a line, as they do for the Python tokenizer.
-        return self.text.splitlines()
+        # Only "\r\n", "\r" and "\n" end a line, for the Python tokenizer as for LSP. `str.splitlines`
+        # also splits at form feeds, "\x85" and "\u2028", which shifted every later line (and its
+        # column conversion) on files containing them.
+        return _LINE_BREAK.split(self.text)
 
     def line(self, line_number: int) -> str:
         """The text of a 1-based line, or "" past the end."""
