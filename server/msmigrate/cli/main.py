@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from msmigrate import __version__
+from msmigrate.analysis.facts import SyntaxLevel
 from msmigrate.cli.config import Overrides, parse_code_list, parse_level
 from msmigrate.cli.files import DEFAULT_MAX_FILE_BYTES
 from msmigrate.cli.output import OutputFormat
@@ -137,7 +138,7 @@ def _codes(value: str) -> tuple[str, ...]:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
-def _level(value: str) -> object:
+def _level(value: str) -> SyntaxLevel:
     try:
         return parse_level(value)
     except ValueError as error:
