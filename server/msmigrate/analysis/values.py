@@ -41,8 +41,12 @@ class ValueKinds:
         self.owner: ClassInfo | None = facts.class_of_method(function)
         self._names: dict[str, ValueKind] = {}
         self._self_attributes: dict[str, ValueKind] | None = None
+        # Kinds of expression nodes (ast nodes hash by identity), kept once the names are settled.
+        self._memo: dict[ast.AST, ValueKind] = {}
+        self._settled = False
         self._bind_parameters()
         self._bind_assignments()
+        self._settled = True
 
     # -- setup --------------------------------------------------------------------------------------
     def _bind_parameters(self) -> None:
@@ -120,6 +124,20 @@ class ValueKinds:
 
     # -- queries ------------------------------------------------------------------------------------
     def kind_of(self, expr: ast.expr) -> ValueKind:
+        if self._settled:
+            known = self._memo.get(expr)
+            if known is not None:
+                return known
+        try:
+            kind = self._kind_of(expr)
+        except RecursionError:
+            # Absurdly nested code (generated, or half-typed) is not worth a crash: say "unknown".
+            kind = ValueKind.UNKNOWN
+        if self._settled:
+            self._memo[expr] = kind
+        return kind
+
+    def _kind_of(self, expr: ast.expr) -> ValueKind:
         if isinstance(expr, ast.Constant):
             return ValueKind.STATIC
         if isinstance(expr, ast.Name):
@@ -140,7 +158,17 @@ class ValueKinds:
         if isinstance(expr, ast.Tuple | ast.List):
             return max((self.kind_of(element) for element in expr.elts), default=ValueKind.STATIC)
         if isinstance(expr, ast.BinOp):
-            return max(self.kind_of(expr.left), self.kind_of(expr.right))
+            # Long sums (`a + b + ... + z`) nest as deep as they are long: walk them without recursion.
+            kind = ValueKind.STATIC
+            pending: list[ast.expr] = [expr]
+            while pending:
+                node = pending.pop()
+                if isinstance(node, ast.BinOp):
+                    pending.append(node.left)
+                    pending.append(node.right)
+                else:
+                    kind = max(kind, self.kind_of(node))
+            return kind
         if isinstance(expr, ast.UnaryOp):
             return self.kind_of(expr.operand)
         if isinstance(expr, ast.BoolOp):

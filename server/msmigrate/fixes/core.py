@@ -8,7 +8,7 @@ import pkgutil
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, TypeVar
 
 import libcst as cst
@@ -119,17 +119,26 @@ def compute_edits(text: str, finding: Finding, offer: FixOffer) -> list[TextEdit
     function = _REGISTRY.get(offer.fix_id)
     if function is None:
         raise FixError(f"unknown fix {offer.fix_id!r}")
+    module, positions = _parsed(text)
+    target = FixTarget(module, positions, finding, offer.param_dict())
+    new_text = function(target).code
+    if new_text == text:
+        raise FixError("the fix changes nothing here")
+    return diff_edits(text, new_text)
+
+
+@lru_cache(maxsize=4)
+def _parsed(text: str) -> tuple[cst.Module, dict[cst.CSTNode, CodeRange]]:
+    """The libcst tree and node positions of `text`, shared by all fixes computed on the same text.
+
+    libcst trees are immutable, so a fix that rewrites one cannot disturb the next fix.
+    """
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as error:
         raise FixError(f"the file does not parse: {error.message}") from error
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    positions = dict(wrapper.resolve(PositionProvider))
-    target = FixTarget(wrapper.module, positions, finding, offer.param_dict())
-    new_text = function(target).code
-    if new_text == text:
-        raise FixError("the fix changes nothing here")
-    return diff_edits(text, new_text)
+    return wrapper.module, dict(wrapper.resolve(PositionProvider))
 
 
 def diff_edits(old: str, new: str) -> list[TextEdit]:
