@@ -6,7 +6,9 @@ PyNative mode (the reference semantics), on the same inputs.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -38,6 +40,12 @@ def _safe_fix_cases() -> list[tuple[Path, int]]:
 SAFE_FIX_CASES = _safe_fix_cases()
 
 
+@functools.cache
+def _original_run(path: Path) -> dict[str, Any]:
+    """The unfixed fixture's oracle run, shared by every safe fix offered on it."""
+    return run_oracle(path)
+
+
 @pytest.mark.parametrize("path,line", SAFE_FIX_CASES, ids=lambda value: str(getattr(value, "stem", value)))
 def test_safe_fix_compiles_and_keeps_values(path: Path, line: int, tmp_path: Path) -> None:
     fixture = read_fixture(path)
@@ -52,7 +60,7 @@ def test_safe_fix_compiles_and_keeps_values(path: Path, line: int, tmp_path: Pat
     fixed_path = tmp_path / path.name
     fixed_path.write_text(apply_edits(text, compute_edits(text, finding, offer)), encoding="utf-8")
 
-    original = run_oracle(path)[example.name]
+    original = _original_run(path)[example.name]
     fixed = run_oracle(fixed_path)[example.name]
     for level, outcome in fixed["levels"].items():
         observed = outcome["observed"]
