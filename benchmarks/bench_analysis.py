@@ -5,7 +5,8 @@
 For MindSpore ports (where every rule runs) and PyTorch files of ~100, 1,000 and 5,000 lines, each
 call is timed repeatedly in this process and the median is kept. For context, the MindSpore rows also
 time libcst: `parse_module`, and `parse_module` plus `QualifiedNameProvider` resolution (what a
-libcst-based linter such as TorchFix pays before its first rule runs).
+libcst-based linter such as TorchFix pays before its first rule runs). Last come the costs of each
+rule on its own at 1,000 lines, to show where analysis time goes.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from bench_report import Row, at_most, measured, median, render_table
 from libcst.metadata import MetadataWrapper, QualifiedNameProvider
 
 from msmigrate.analysis.engine import Engine
+from msmigrate.rules import all_rules
 
 SECTION = "analysis"
 SIZES = (100, 1_000, 5_000)
@@ -96,13 +98,34 @@ def measure(framework: str, size: int, engine: Engine, with_libcst: bool, quick:
     return rows
 
 
+def per_rule_costs(size: int, quick: bool) -> list[Row]:
+    """What each rule adds to an analysis with no rules (facts only), on a MindSpore file.
+
+    A rule alone also pays for shared per-function work it triggers (the value analysis, say), so
+    the rows add up to more than the full analysis costs; they show where to look, not a budget.
+    """
+    text = sized_text("mindspore", size)
+    rules = all_rules()
+    engines = [Engine(rules=()), *(Engine(rules=(rule,)) for rule in rules)]
+    repeats, budget = (3, 0.2) if quick else (7, 1.0)
+    timings = median_seconds(
+        *(lambda engine=engine: engine.analyze(text) for engine in engines), min_repeats=repeats, min_seconds=budget
+    )
+    facts_ms = 1000 * timings[0]
+    rows = [measured(SECTION, f"facts only (no rules), {size:,} lines, MindSpore", facts_ms, "ms")]
+    for rule, seconds in zip(rules, timings[1:], strict=True):
+        added_ms = 1000 * seconds - facts_ms
+        rows.append(measured(SECTION, f"+ {rule.code} {rule.name()}, {size:,} lines", added_ms, "ms"))
+    return rows
+
+
 def run(quick: bool = False) -> list[Row]:
     engine = Engine()
     rows: list[Row] = []
     for framework in FRAMEWORK_LABELS:
         for size in SIZES:
             rows += measure(framework, size, engine, with_libcst=framework == "mindspore", quick=quick)
-    return rows
+    return rows + per_rule_costs(1_000, quick)
 
 
 def main() -> None:
