@@ -106,7 +106,8 @@ FUNCTION_SAMPLES = {
     "numpy.linalg.norm": "np.linalg.norm(x, axis=1)",
 }
 
-# Draws with a rewrite: (sample call, lowest value, highest value) of what the draw may return.
+# Draws with a rewrite: (sample call, lowest value, highest value) of what the draw may return. A scalar
+# draw comes from a wide range, so that two calls (unseeded) repeat a value with negligible probability.
 DRAW_SAMPLES: list[tuple[str, float, float]] = [
     ("np.random.normal()", -np.inf, np.inf),
     ("np.random.normal(size=(2, 3))", -np.inf, np.inf),
@@ -124,17 +125,17 @@ DRAW_SAMPLES: list[tuple[str, float, float]] = [
     ("np.random.uniform(size=3)", 0.0, 1.0),
     ("np.random.uniform(5.0, 6.0, (2, 3))", 5.0, 6.0),
     ("np.random.uniform(-3.0, -2.0)", -3.0, -2.0),
-    ("np.random.randint(1000)", 0, 999),
+    ("np.random.randint(1_000_000)", 0, 999_999),
     ("np.random.randint(1000, size=(2, 3))", 0, 999),
-    ("np.random.randint(10, 1000)", 10, 999),
+    ("np.random.randint(10, 1_000_000)", 10, 999_999),
     ("np.random.randint(10, 1000, 5)", 10, 999),
-    ("np.random.permutation(6)", 0, 5),
+    ("np.random.permutation(50)", 0, 49),
     ("np.random.default_rng().normal(1.0, 0.5, (2, 3))", -10.0, 10.0),
     ("np.random.default_rng().integers(10, 1000, (2, 3))", 10, 999),
     ("np.random.default_rng().random((2, 3))", 0.0, 1.0),
     ("np.random.default_rng().standard_normal((2, 3))", -np.inf, np.inf),
     ("np.random.default_rng().uniform(2.0, 4.0, 3)", 2.0, 4.0),
-    ("np.random.default_rng().permutation(6)", 0, 5),
+    ("np.random.default_rng().permutation(50)", 0, 49),
     ("np.random.RandomState().rand(2, 3)", 0.0, 1.0),
     ("random.random()", 0.0, 1.0),
     ("random.Random().random()", 0.0, 1.0),
@@ -142,9 +143,9 @@ DRAW_SAMPLES: list[tuple[str, float, float]] = [
     ("random.gauss()", -np.inf, np.inf),
     ("random.gauss(100.0, 1.0)", 50.0, 150.0),
     ("random.normalvariate(0.0, 1.0)", -np.inf, np.inf),
-    ("random.randint(1, 1000)", 1, 1000),
-    ("random.randrange(1000)", 0, 999),
-    ("random.randrange(10, 1000)", 10, 999),
+    ("random.randint(1, 1_000_000)", 1, 1_000_000),
+    ("random.randrange(1_000_000)", 0, 999_999),
+    ("random.randrange(10, 1_000_000)", 10, 999_999),
 ]
 
 
