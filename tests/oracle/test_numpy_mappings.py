@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -191,6 +192,13 @@ def _apply_all_fixes(text: str, code: str) -> tuple[str, dict[int, list[Any]]]:
     return apply_edits(text, edits), by_line
 
 
+def _run_oracle_on_both(original: Path, fixed: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The oracle's results for both files, run side by side (each is a subprocess of its own)."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        before, after = pool.map(run_oracle, (original, fixed))
+    return before, after
+
+
 def _numpy_value(sample: str, data: np.ndarray) -> np.ndarray:
     return np.asarray(eval(sample, {"np": np}, {"x": data}), dtype=np.float64)
 
@@ -214,7 +222,7 @@ def test_every_safe_function_rewrite_gives_numpys_values(tmp_path: Path) -> None
     original_path, fixed_path = tmp_path / "original.py", tmp_path / "fixed.py"
     original_path.write_text(original, encoding="utf-8")
     fixed_path.write_text(fixed, encoding="utf-8")
-    before, after = run_oracle(original_path), run_oracle(fixed_path)
+    before, after = _run_oracle_on_both(original_path, fixed_path)
     for mapping, sample, case in zip(mappings, samples, lines, strict=True):
         problems.extend(_function_problems(mapping, sample, before[case], after[case]))
     assert not problems, "\n".join(problems)
@@ -268,7 +276,7 @@ def test_every_draw_rewrite_draws_fresh_values_in_range(tmp_path: Path) -> None:
     original_path, fixed_path = tmp_path / "original.py", tmp_path / "fixed.py"
     original_path.write_text(original, encoding="utf-8")
     fixed_path.write_text(fixed, encoding="utf-8")
-    before, after = run_oracle(original_path), run_oracle(fixed_path)
+    before, after = _run_oracle_on_both(original_path, fixed_path)
     problems = []
     for (sample, lowest, highest), case in zip(DRAW_SAMPLES, lines, strict=True):
         rewritten = fixed.splitlines()[lines[case] - 1].strip()
