@@ -83,8 +83,14 @@ def comment_count(node: ast.AST, context: RuleContext) -> int:
 
     Source that does not tokenise on its own counts as commented, so that no fix is offered.
     """
-    segment = ast.get_source_segment(context.source.text, node)
-    if segment is None or "#" not in segment:
+    span = context.source.span_of(node)
+    if span.line == span.end_line:
+        return 0  # a comment runs to the end of its line, past any expression that ends on it
+    lines = [context.source.line(number) for number in range(span.line, span.end_line + 1)]
+    lines[-1] = lines[-1][: span.end_column]
+    lines[0] = lines[0][span.column :]
+    segment = "\n".join(lines)
+    if "#" not in segment:
         return 0
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(segment).readline))

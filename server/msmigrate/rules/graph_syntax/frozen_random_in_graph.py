@@ -92,11 +92,12 @@ class FrozenRandomInGraph(Rule):
     def __init__(self) -> None:
         self._seeded: dict[FunctionNode, frozenset[str]] = {}
         self._parents = Parents()
+        self._generators = _Generators()
 
     def check(self, node: ast.AST, context: RuleContext) -> None:
         assert isinstance(node, ast.Call)
         data = numpy_mappings()
-        draw, ambiguous = _draw_of(node, context, data)
+        draw, ambiguous = _draw_of(node, context, data, self._generators)
         if draw is None:
             return
         if not draw.through_generator and self._seeded_package(draw.name, context, data):
@@ -154,14 +155,16 @@ class FrozenRandomInGraph(Rule):
         return name.rsplit(".", 1)[0] in seeded
 
 
-def _draw_of(node: ast.Call, context: RuleContext, data: NumpyMappings) -> tuple[Draw | None, bool]:
+def _draw_of(
+    node: ast.Call, context: RuleContext, data: NumpyMappings, generators: _Generators
+) -> tuple[Draw | None, bool]:
     """The draw `node` makes (numpy's first, if its name is both), and whether the name may be MindSpore's."""
     names = context.qualified_names(node.func)
     draws = sorted(name for name in names if name.startswith(DRAW_PACKAGES) and name not in data.random.not_draws)
     if draws:
         return Draw(draws[0], through_generator=False), any(name.startswith("mindspore.") for name in names)
     if isinstance(node.func, ast.Attribute):
-        generator = _generator_class(node.func.value, context, data)
+        generator = generators.class_of(node.func.value, context, data)
         if generator is not None:
             name = f"{generator}.{node.func.attr}"
             if name not in data.random.not_draws:
@@ -169,42 +172,68 @@ def _draw_of(node: ast.Call, context: RuleContext, data: NumpyMappings) -> tuple
     return None, False
 
 
-def _generator_class(receiver: ast.expr, context: RuleContext, data: NumpyMappings) -> str | None:
-    """The class of a numpy / Python generator object that keeps no state from call to call of the graph.
+class _Generators:
+    """numpy / Python generator objects whose state does not carry over from call to call of the graph.
 
-    A generator made and seeded in the same call (`default_rng(0)`) draws the same values at every call
-    in PyNative too, so it is not one; a generator kept on `self` is, seeded or not.
+    A generator made and seeded in the same call (`default_rng(0)`, inline or in a local variable) draws
+    the same values at every call in PyNative too, so it does not count; a generator kept on `self` does,
+    seeded or not. Each function's assignments are read once.
     """
-    if isinstance(receiver, ast.Call):
-        constructor = _constructed_generator(receiver, context, data)
-        return constructor if constructor is not None and not _is_seeded(receiver) else None
-    function = context.function
-    if isinstance(receiver, ast.Name) and function is not None:
-        for value in _assigned_values(function, receiver.id):
-            constructor = _constructed_generator(value, context, data)
-            if constructor is not None and isinstance(value, ast.Call) and not _is_seeded(value):
-                return constructor
-        return None
-    if (
-        isinstance(receiver, ast.Attribute)
-        and isinstance(receiver.value, ast.Name)
-        and receiver.value.id == "self"
-        and function is not None
-    ):
-        owner = context.facts.class_of_method(function)
-        init = owner.methods.get("__init__") if owner is not None else None
-        if init is None:
+
+    def __init__(self) -> None:
+        self._locals: dict[FunctionNode, dict[str, str]] = {}
+        self._attributes: dict[FunctionNode, dict[str, str]] = {}
+
+    def class_of(self, receiver: ast.expr, context: RuleContext, data: NumpyMappings) -> str | None:
+        function = context.function
+        if isinstance(receiver, ast.Call):
+            constructor = _constructed_generator(receiver, context, data)
+            return constructor if constructor is not None and not _is_seeded(receiver) else None
+        if function is None:
             return None
-        for value in _assigned_self_attributes(init, receiver.attr):
-            constructor = _constructed_generator(value, context, data)
-            if constructor is not None:
-                return constructor
-    return None
-
-
-def _constructed_generator(value: ast.expr, context: RuleContext, data: NumpyMappings) -> str | None:
-    if not isinstance(value, ast.Call):
+        if isinstance(receiver, ast.Name):
+            return self._assigned(self._locals, function, context, data, local=True).get(receiver.id)
+        if isinstance(receiver, ast.Attribute) and isinstance(receiver.value, ast.Name) and receiver.value.id == "self":
+            owner = context.facts.class_of_method(function)
+            init = owner.methods.get("__init__") if owner is not None else None
+            if init is not None:
+                return self._assigned(self._attributes, init, context, data, local=False).get(receiver.attr)
         return None
+
+    @staticmethod
+    def _assigned(
+        cache: dict[FunctionNode, dict[str, str]],
+        function: FunctionNode,
+        context: RuleContext,
+        data: NumpyMappings,
+        local: bool,
+    ) -> dict[str, str]:
+        """Local names (or `self.` attributes) that `function` binds to a generator, with its class."""
+        found = cache.get(function)
+        if found is not None:
+            return found
+        found = {}
+        for node in ast.walk(function):
+            if not isinstance(node, ast.Assign) or not isinstance(node.value, ast.Call):
+                continue
+            constructor = _constructed_generator(node.value, context, data)
+            if constructor is None or (local and _is_seeded(node.value)):
+                continue
+            for target in node.targets:
+                if local and isinstance(target, ast.Name):
+                    found[target.id] = constructor
+                elif (
+                    not local
+                    and isinstance(target, ast.Attribute)
+                    and isinstance(target.value, ast.Name)
+                    and target.value.id == "self"
+                ):
+                    found[target.attr] = constructor
+        cache[function] = found
+        return found
+
+
+def _constructed_generator(value: ast.Call, context: RuleContext, data: NumpyMappings) -> str | None:
     for name in sorted(context.qualified_names(value.func)):
         generator = data.random.generators.get(name)
         if generator is not None:
@@ -215,30 +244,6 @@ def _constructed_generator(value: ast.expr, context: RuleContext, data: NumpyMap
 def _is_seeded(constructor: ast.Call) -> bool:
     seeds = [*constructor.args, *(keyword.value for keyword in constructor.keywords if keyword.arg == "seed")]
     return any(not (isinstance(seed, ast.Constant) and seed.value is None) for seed in seeds)
-
-
-def _assigned_values(function: FunctionNode, name: str) -> list[ast.expr]:
-    return [
-        node.value
-        for node in ast.walk(function)
-        if isinstance(node, ast.Assign)
-        and any(isinstance(target, ast.Name) and target.id == name for target in node.targets)
-    ]
-
-
-def _assigned_self_attributes(function: FunctionNode, attribute: str) -> list[ast.expr]:
-    return [
-        node.value
-        for node in ast.walk(function)
-        if isinstance(node, ast.Assign)
-        and any(
-            isinstance(target, ast.Attribute)
-            and target.attr == attribute
-            and isinstance(target.value, ast.Name)
-            and target.value.id == "self"
-            for target in node.targets
-        )
-    ]
 
 
 def _variant_for(node: ast.Call, mapping: DrawMapping | None) -> int | None:
