@@ -128,7 +128,7 @@ class _Runner:
             scope = self.facts.graph_scopes.get(function) if function is not None else None
             if scope is None and not self.any_scope:
                 continue
-            nodes = list(ast.walk(root))
+            nodes = self.facts.index_of(function).nodes if function is not None else list(ast.walk(root))
             imports = self._imports_for(function, nodes)
             context = RuleContext(self.source, self.facts, imports, function, scope, self._collect)
             dispatch = (self.any_scope, self.graph_only) if scope is not None else (self.any_scope,)

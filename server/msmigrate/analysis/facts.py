@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import enum
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from msmigrate.analysis.names import ImportTable
 
@@ -97,6 +98,77 @@ class ClassInfo:
     is_jit_class: bool = False
 
 
+class FunctionIndex:
+    """One walk of a function, shared by the engine, the value analysis and every rule.
+
+    Rules that need parents, bindings or `self.x = ...` assignments ask here instead of walking the
+    function again: on a 1,000-line model file, repeated walks cost more than all the rules' logic.
+    """
+
+    def __init__(self, function: FunctionNode) -> None:
+        self.function = function
+        self.nodes: list[ast.AST] = list(ast.walk(function))
+
+    @cached_property
+    def parents(self) -> dict[ast.AST, ast.AST]:
+        return {child: node for node in self.nodes for child in ast.iter_child_nodes(node)}
+
+    @cached_property
+    def assignments(self) -> list[tuple[ast.expr, ast.expr | None]]:
+        """(target, value) for every binding; the value is None where it is not an expression (loops)."""
+        found: list[tuple[ast.expr, ast.expr | None]] = []
+        for node in self.nodes:
+            if isinstance(node, ast.Assign):
+                found.extend((target, node.value) for target in node.targets)
+            elif isinstance(node, ast.AugAssign | ast.AnnAssign):
+                if node.value is not None:
+                    found.append((node.target, node.value))
+            elif isinstance(node, ast.For | ast.AsyncFor | ast.comprehension):
+                found.append((node.target, None))
+            elif isinstance(node, ast.NamedExpr):
+                found.append((node.target, node.value))
+            elif isinstance(node, ast.With | ast.AsyncWith):
+                found.extend((item.optional_vars, None) for item in node.items if item.optional_vars is not None)
+        return found
+
+    @cached_property
+    def bindings(self) -> dict[str, list[ast.expr | None]]:
+        """Local name -> every value assigned to it (None for loop targets and the like)."""
+        found: dict[str, list[ast.expr | None]] = {}
+        for target, value in self.assignments:
+            if isinstance(target, ast.Name):
+                found.setdefault(target.id, []).append(value)
+            else:
+                for name in target_names(target):
+                    found.setdefault(name, []).append(None)
+        return found
+
+    @cached_property
+    def self_attribute_values(self) -> dict[str, list[ast.expr]]:
+        """`self.<attr> = value` in this function: attribute -> values."""
+        found: dict[str, list[ast.expr]] = {}
+        for target, value in self.assignments:
+            if (
+                value is not None
+                and isinstance(target, ast.Attribute)
+                and isinstance(target.value, ast.Name)
+                and target.value.id == "self"
+            ):
+                found.setdefault(target.attr, []).append(value)
+        return found
+
+
+def target_names(target: ast.expr) -> list[str]:
+    """Names bound by an assignment target (`a`, `a, (b, *c)`)."""
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, ast.Tuple | ast.List):
+        return [name for element in target.elts for name in target_names(element)]
+    if isinstance(target, ast.Starred):
+        return target_names(target.value)
+    return []
+
+
 @dataclass
 class ModuleFacts:
     imports: ImportTable
@@ -113,6 +185,20 @@ class ModuleFacts:
     call_sites: dict[FunctionNode, list[CallSite]] = field(default_factory=dict)
     # Per-function value analyses, shared by every rule (built lazily by `values.value_kinds_of`).
     value_cache: dict[FunctionNode, object] = field(default_factory=dict)
+    # Simple module-level assignments `NAME = value` (imports and aliases are in `imports`).
+    module_assignments: dict[str, list[ast.expr]] = field(default_factory=dict)
+    function_indexes: dict[FunctionNode, FunctionIndex] = field(default_factory=dict)
+
+    def index_of(self, function: FunctionNode) -> FunctionIndex:
+        index = self.function_indexes.get(function)
+        if index is None:
+            index = self.function_indexes[function] = FunctionIndex(function)
+        return index
+
+    def init_attribute_values(self, owner: ClassInfo) -> dict[str, list[ast.expr]]:
+        """`self.<attr> = value` in the class's `__init__` (not its bases')."""
+        init = owner.methods.get("__init__")
+        return self.index_of(init).self_attribute_values if init is not None else {}
 
     def imports_for(self, function: FunctionNode | None) -> ImportTable:
         if function is not None:
@@ -138,25 +224,24 @@ def collect_facts(tree: ast.Module, text: str, setting_level: SyntaxLevel | None
     classes: dict[str, ClassInfo] = {}
     functions: dict[str, FunctionNode] = {}
     module_calls: list[ast.Call] = []
-    _read_module_body(tree.body, imports, classes, functions, module_calls)
-
-    roots = imports.bound_roots()
-    framework = _framework_of(roots)
-    # Walking every function for `set_context` costs a full pass; the text says whether it can pay off.
-    searched_functions = functions if "set_context" in text else {}
-    mode, file_level = _read_set_context(module_calls, searched_functions, imports)
-    effective = setting_level or file_level or DEFAULT_SYNTAX_LEVEL
+    module_assignments: dict[str, list[ast.expr]] = {}
+    _read_module_body(tree.body, imports, classes, functions, module_calls, module_assignments)
 
     facts = ModuleFacts(
         imports=imports,
-        framework=framework,
+        framework=_framework_of(imports.bound_roots()),
         classes=classes,
         functions=functions,
-        execution_mode=mode,
-        file_syntax_level=file_level,
-        effective_level=effective,
+        execution_mode=None,
+        file_syntax_level=None,
+        effective_level=DEFAULT_SYNTAX_LEVEL,
+        module_assignments=module_assignments,
     )
-    if framework in (Framework.MINDSPORE, Framework.BOTH):
+    # Searching every function for `set_context` costs a walk each; the text says whether it can pay off.
+    searched_functions = list(functions.values()) if "set_context" in text else []
+    facts.execution_mode, facts.file_syntax_level = _read_set_context(module_calls, searched_functions, facts)
+    facts.effective_level = setting_level or facts.file_syntax_level or DEFAULT_SYNTAX_LEVEL
+    if facts.framework in (Framework.MINDSPORE, Framework.BOTH):
         _mark_cells(facts)
         _find_graph_scopes(facts, module_calls)
     return facts
@@ -169,6 +254,7 @@ def _read_module_body(
     classes: dict[str, ClassInfo],
     functions: dict[str, FunctionNode],
     module_calls: list[ast.Call],
+    module_assignments: dict[str, list[ast.expr]],
 ) -> None:
     """Module-level statements, descending into if/try/with blocks (conditional imports) but not defs."""
     for stmt in body:
@@ -186,6 +272,9 @@ def _read_module_body(
         elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
             functions[stmt.name] = stmt
         elif isinstance(stmt, ast.Assign):
+            for target in stmt.targets:
+                for name in target_names(target):
+                    module_assignments.setdefault(name, []).append(stmt.value)
             if len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
                 if isinstance(stmt.value, ast.Name | ast.Attribute):
                     imports.add_alias_assignment(stmt.targets[0].id, stmt.value)
@@ -195,7 +284,7 @@ def _read_module_body(
             module_calls.append(stmt.value)
         elif isinstance(stmt, ast.If | ast.Try | ast.With | ast.For | ast.While):
             for block in _blocks_of(stmt):
-                _read_module_body(block, imports, classes, functions, module_calls)
+                _read_module_body(block, imports, classes, functions, module_calls, module_assignments)
 
 
 def _blocks_of(stmt: ast.stmt) -> list[list[ast.stmt]]:
@@ -223,16 +312,17 @@ def _framework_of(roots: set[str]) -> Framework:
 
 # -- execution mode and syntax level ------------------------------------------------------------------
 def _read_set_context(
-    module_calls: list[ast.Call], functions: dict[str, FunctionNode], imports: ImportTable
+    module_calls: list[ast.Call], functions: list[FunctionNode], facts: ModuleFacts
 ) -> tuple[ExecutionMode | None, SyntaxLevel | None]:
     """`set_context(mode=..., jit_syntax_level=...)` at module level or in a module-level function.
 
     Scripts usually call it in `main()`, so top-level functions are searched too. When the file sets
     contradicting values (say, from a command-line flag), the answer is "unknown" (None).
     """
+    imports = facts.imports
     calls = list(module_calls)
-    for function in functions.values():
-        for node in ast.walk(function):
+    for function in functions:
+        for node in facts.index_of(function).nodes:
             if isinstance(node, ast.Call) and _callee_name(node.func) == "set_context":
                 calls.append(node)
     modes: set[ExecutionMode | None] = set()
@@ -434,7 +524,7 @@ def _in_file_callees(
     function: FunctionNode, owner: ClassInfo | None, facts: ModuleFacts
 ) -> list[tuple[FunctionNode, ClassInfo | None, str, ast.Call]]:
     found: list[tuple[FunctionNode, ClassInfo | None, str, ast.Call]] = []
-    for node in ast.walk(function):
+    for node in facts.index_of(function).nodes:
         if not isinstance(node, ast.Call):
             continue
         func = node.func

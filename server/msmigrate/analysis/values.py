@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 import enum
 
-from msmigrate.analysis.facts import ClassInfo, FunctionNode, ModuleFacts, ScopeKind
+from msmigrate.analysis.facts import ClassInfo, FunctionNode, ModuleFacts, ScopeKind, target_names
 from msmigrate.analysis.names import ImportTable
 
 
@@ -98,17 +98,7 @@ class ValueKinds:
         return passed if sites else {}
 
     def _bind_assignments(self) -> None:
-        # Two rounds settle chains like `a = x + 1; b = a * 2` written in any order (loops included).
-        assignments: list[tuple[ast.expr, ast.expr | None]] = []
-        for node in ast.walk(self.function):
-            if isinstance(node, ast.Assign):
-                assignments.extend((target, node.value) for target in node.targets)
-            elif isinstance(node, ast.AugAssign | ast.AnnAssign) and node.value is not None:
-                assignments.append((node.target, node.value))
-            elif isinstance(node, ast.For | ast.comprehension):
-                assignments.append((node.target, None))
-            elif isinstance(node, ast.NamedExpr):
-                assignments.append((node.target, node.value))
+        assignments = self.facts.index_of(self.function).assignments
         # Each round recomputes every assignment from the previous round's kinds, so chains written in
         # any order (and loops) settle; three rounds cover the chains seen in real model code.
         parameters = dict(self._names)
@@ -116,7 +106,7 @@ class ValueKinds:
             assigned: dict[str, ValueKind] = {}
             for target, value in assignments:
                 kind = self.kind_of(value) if value is not None else ValueKind.UNKNOWN
-                for name in _target_names(target):
+                for name in target_names(target):
                     # A reassigned parameter keeps the join of what it was given and what it is assigned.
                     start = assigned.get(name, parameters.get(name, ValueKind.STATIC))
                     assigned[name] = max(start, kind)
@@ -227,20 +217,8 @@ class ValueKinds:
         kinds: dict[str, ValueKind] = {}
         if self.owner is None:
             return kinds
-        init = self.owner.methods.get("__init__")
-        if init is None:
-            return kinds
-        for node in ast.walk(init):
-            if not isinstance(node, ast.Assign):
-                continue
-            for target in node.targets:
-                if (
-                    isinstance(target, ast.Attribute)
-                    and isinstance(target.value, ast.Name)
-                    and target.value.id == "self"
-                ):
-                    kind = self._init_value_kind(node.value)
-                    kinds[target.attr] = max(kinds.get(target.attr, ValueKind.STATIC), kind)
+        for attribute, values in self.facts.init_attribute_values(self.owner).items():
+            kinds[attribute] = max(self._init_value_kind(value) for value in values)
         return kinds
 
     def _init_value_kind(self, value: ast.expr) -> ValueKind:
@@ -280,13 +258,3 @@ def _is_literal(expr: ast.expr) -> bool:
     if isinstance(expr, ast.Tuple | ast.List):
         return all(_is_literal(element) for element in expr.elts)
     return isinstance(expr, ast.UnaryOp) and isinstance(expr.operand, ast.Constant)
-
-
-def _target_names(target: ast.expr) -> list[str]:
-    if isinstance(target, ast.Name):
-        return [target.id]
-    if isinstance(target, ast.Tuple | ast.List):
-        return [name for element in target.elts for name in _target_names(element)]
-    if isinstance(target, ast.Starred):
-        return _target_names(target.value)
-    return []
