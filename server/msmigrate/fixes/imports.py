@@ -25,7 +25,12 @@ def _top_level_imports(module: cst.Module) -> list[tuple[int, cst.Import | cst.I
 
 
 def reference_to(module: cst.Module, package: str, name: str) -> str | None:
-    """An expression already valid in `module` that names `package.name`, e.g. `ops` or `ms.ops`."""
+    """An expression already valid in `module` that names `package.name`, e.g. `ops` or `ms.ops`.
+
+    A direct import of the name (`from mindspore import ops`, `import mindspore.ops as O`) is preferred
+    over reaching it through the package (`ms.ops`), whatever order the imports come in.
+    """
+    through_package: str | None = None
     for _, statement in _top_level_imports(module):
         if (
             isinstance(statement, cst.ImportFrom)
@@ -42,12 +47,14 @@ def reference_to(module: cst.Module, package: str, name: str) -> str | None:
                 imported = _dotted(alias.name)
                 if imported == f"{package}.{name}" and alias.asname:
                     return alias.asname.name.value  # type: ignore[union-attr]
+                if through_package is not None:
+                    continue
                 if imported == package:
                     local = alias.asname.name.value if alias.asname else package  # type: ignore[union-attr]
-                    return f"{local}.{name}"
-                if imported.startswith(f"{package}.") and not alias.asname:
-                    return f"{package}.{name}"
-    return None
+                    through_package = f"{local}.{name}"
+                elif imported.startswith(f"{package}.") and not alias.asname:
+                    through_package = f"{package}.{name}"
+    return through_package
 
 
 def ensure_imported(module: cst.Module, package: str, name: str) -> tuple[cst.Module, str]:

@@ -27,7 +27,7 @@ class Parents:
             return None
         parents = self._by_function.get(function)
         if parents is None:
-            parents = {child: outer for outer in ast.walk(function) for child in ast.iter_child_nodes(outer)}
+            parents = context.facts.index_of(function).parents
             self._by_function[function] = parents
         return parents.get(node)
 

@@ -147,7 +147,7 @@ class FrozenRandomInGraph(Rule):
         if seeded is None:
             seeded = frozenset(
                 seeding.rsplit(".", 1)[0]
-                for call in ast.walk(function)
+                for call in context.facts.index_of(function).nodes
                 if isinstance(call, ast.Call)
                 for seeding in context.qualified_names(call.func) & data.random.seeding
             )
@@ -213,7 +213,7 @@ class _Generators:
         if found is not None:
             return found
         found = {}
-        for node in ast.walk(function):
+        for node in context.facts.index_of(function).nodes:
             if not isinstance(node, ast.Assign) or not isinstance(node.value, ast.Call):
                 continue
             constructor = _constructed_generator(node.value, context, data)

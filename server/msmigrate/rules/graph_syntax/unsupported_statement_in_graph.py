@@ -295,7 +295,7 @@ class UnsupportedStatementInGraph(Rule):
             return None
         parents = self._parents.get(function)
         if parents is None:
-            parents = {child: parent for parent in ast.walk(function) for child in ast.iter_child_nodes(parent)}
+            parents = context.facts.index_of(function).parents
             self._parents[function] = parents
         return parents.get(node)
 
