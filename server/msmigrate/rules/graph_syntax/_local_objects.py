@@ -10,7 +10,6 @@ in-file bases) does. Any other binding (a parameter, a loop target, `with ... as
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
 
 from msmigrate.analysis.facts import ClassInfo, FunctionNode, ModuleFacts
 
@@ -47,11 +46,3 @@ def self_attribute(expr: ast.expr) -> str | None:
     if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) and expr.value.id == "self":
         return expr.attr
     return None
-
-
-def call_arguments(call: ast.Call) -> Iterator[ast.expr]:
-    """Every argument expression of `call` (the value under a `*` or `**`)."""
-    for argument in call.args:
-        yield argument.value if isinstance(argument, ast.Starred) else argument
-    for keyword in call.keywords:
-        yield keyword.value

@@ -9,9 +9,9 @@ from msmigrate.analysis.findings import Category, Severity
 from msmigrate.analysis.names import ImportTable
 from msmigrate.analysis.values import ValueKind
 from msmigrate.rules.base import Rule, RuleContext
+from msmigrate.rules.graph_syntax._host_calls import argument_values
 from msmigrate.rules.graph_syntax._local_objects import (
     assigned_values,
-    call_arguments,
     init_values,
     self_attribute,
 )
@@ -168,7 +168,7 @@ class ConcurrencyInGraph(Rule):
         values = context.values
         if values is None:
             return
-        passes_tensor = any(values.kind_of(argument) is ValueKind.TENSOR for argument in call_arguments(node))
+        passes_tensor = any(values.kind_of(argument) is ValueKind.TENSOR for argument in argument_values(node))
         if only_with_tensors and not passes_tensor:
             return
         shown = f"`{ast.unparse(node.func)}()`"

@@ -10,9 +10,9 @@ from msmigrate.analysis.facts import ClassInfo, FunctionNode, ModuleFacts, Synta
 from msmigrate.analysis.findings import Category, Severity
 from msmigrate.analysis.values import ValueKind
 from msmigrate.rules.base import Rule, RuleContext
+from msmigrate.rules.graph_syntax._host_calls import argument_values
 from msmigrate.rules.graph_syntax._local_objects import (
     assigned_values,
-    call_arguments,
     init_values,
     self_attribute,
 )
@@ -148,7 +148,7 @@ class PlainClassInstanceInGraph(Rule):
     # -- building an instance from a tensor ---------------------------------------------------------
     def _check_construction(self, call: ast.Call, name: str, context: RuleContext) -> None:
         values = context.values
-        if values is None or not any(values.kind_of(argument) is ValueKind.TENSOR for argument in call_arguments(call)):
+        if values is None or not any(values.kind_of(value) is ValueKind.TENSOR for value in argument_values(call)):
             return
         function, module = context.function, self._module
         assert function is not None and module is not None
