@@ -78,7 +78,7 @@ class SmallResNet(nn.Cell):
         x = np.sin(x)
         # graph-syntax: the tensor is copied to the host.
         peak = x.asnumpy().max()
-        # graph-syntax: a thread cannot be started from a compiled graph.
+        # graph-syntax: the thread starts once, while the graph compiles, never on later calls.
         worker = threading.Thread(target=self.history.append, args=(peak,))
         worker.start()
         # graph-syntax: a plain Python class built from a tensor argument.
