@@ -208,9 +208,25 @@ class ModuleFacts:
         return self.imports
 
     def class_of_method(self, function: FunctionNode) -> ClassInfo | None:
-        for info in self.classes.values():
-            if info.methods.get(function.name) is function:
-                return info
+        return self._method_owners.get(function)
+
+    @cached_property
+    def _method_owners(self) -> dict[FunctionNode, ClassInfo]:
+        return {method: info for info in self.classes.values() for method in info.methods.values()}
+
+    def find_method(self, info: ClassInfo, name: str) -> tuple[FunctionNode, ClassInfo] | None:
+        """A method by name on an in-file class or its in-file bases (breadth first), and its class."""
+        seen: set[str] = set()
+        queue = [info]
+        while queue:
+            current = queue.pop(0)
+            if current.node.name in seen:
+                continue
+            seen.add(current.node.name)
+            method = current.methods.get(name)
+            if method is not None:
+                return method, current
+            queue.extend(self.classes[base] for base in current.local_bases if base in self.classes)
         return None
 
 
@@ -504,22 +520,6 @@ def _first_jit_options(function: FunctionNode, imports: ImportTable) -> _JitOpti
     return None
 
 
-def _find_method(info: ClassInfo, name: str, facts: ModuleFacts) -> tuple[FunctionNode, ClassInfo] | None:
-    """A method by name on an in-file class or its in-file bases (method resolution, simplified)."""
-    seen: set[str] = set()
-    queue = [info]
-    while queue:
-        current = queue.pop(0)
-        if current.node.name in seen:
-            continue
-        seen.add(current.node.name)
-        method = current.methods.get(name)
-        if method is not None:
-            return method, current
-        queue.extend(facts.classes[base] for base in current.local_bases if base in facts.classes)
-    return None
-
-
 def _in_file_callees(
     function: FunctionNode, owner: ClassInfo | None, facts: ModuleFacts
 ) -> list[tuple[FunctionNode, ClassInfo | None, str, ast.Call]]:
@@ -538,7 +538,7 @@ def _in_file_callees(
             and func.value.id == "self"
             and owner is not None
         ):
-            resolved = _find_method(owner, func.attr, facts)
+            resolved = facts.find_method(owner, func.attr)
             if resolved is not None and resolved[0] is not function:
                 found.append((resolved[0], resolved[1], f"self.{func.attr}()", node))
     return found

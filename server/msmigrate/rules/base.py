@@ -139,6 +139,12 @@ class RuleContext:
             return None
         return value_kinds_of(self.function, self.facts, self.imports)
 
+    def parent_of(self, node: ast.AST) -> ast.AST | None:
+        """The node's parent inside the current function (None at module level or at the function)."""
+        if self.function is None:
+            return None
+        return self.facts.index_of(self.function).parents.get(node)
+
     def qualified_names(self, expr: ast.expr) -> frozenset[str]:
         return self.imports.qualified_names(expr)
 

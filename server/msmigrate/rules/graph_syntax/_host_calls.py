@@ -6,30 +6,12 @@ import ast
 import io
 import tokenize
 
-from msmigrate.analysis.facts import FunctionNode
 from msmigrate.analysis.values import TENSOR_CONSTRUCTORS
 from msmigrate.rules.base import RuleContext
 from msmigrate.rules.graph_syntax._numpy_mappings import Argument
 
 # `Tensor(array, dtype)`: the wrapper a fix can drop (a dtype becomes `.astype(dtype)`).
 WRAPPER_KEYWORDS = frozenset({"dtype"})
-
-
-class Parents:
-    """Parent of each node of the functions a rule has looked at (ast keeps no parent links)."""
-
-    def __init__(self) -> None:
-        self._by_function: dict[FunctionNode, dict[ast.AST, ast.AST]] = {}
-
-    def of(self, node: ast.AST, context: RuleContext) -> ast.AST | None:
-        function = context.function
-        if function is None:
-            return None
-        parents = self._by_function.get(function)
-        if parents is None:
-            parents = context.facts.index_of(function).parents
-            self._by_function[function] = parents
-        return parents.get(node)
 
 
 def tensor_wrapper(node: ast.Call, parent: ast.AST | None, context: RuleContext) -> ast.Call | None:

@@ -11,7 +11,6 @@ from msmigrate.analysis.findings import Category, FixOffer, FixSafety, Severity
 from msmigrate.analysis.values import ValueKind
 from msmigrate.rules.base import Rule, RuleContext
 from msmigrate.rules.graph_syntax._host_calls import (
-    Parents,
     argument_values,
     arguments_of,
     comment_count,
@@ -91,7 +90,6 @@ class FrozenRandomInGraph(Rule):
 
     def __init__(self) -> None:
         self._seeded: dict[FunctionNode, frozenset[str]] = {}
-        self._parents = Parents()
         self._generators = _Generators()
 
     def check(self, node: ast.AST, context: RuleContext) -> None:
@@ -134,7 +132,7 @@ class FrozenRandomInGraph(Rule):
         message = (
             f"{shown} {where} is drawn once, at compile time: every call of the graph returns the same values; {advice}"
         )
-        wrapper = tensor_wrapper(node, self._parents.of(node, context), context)
+        wrapper = tensor_wrapper(node, context.parent_of(node), context)
         fixes = _fixes(node, draw, mapping, variant, wrapper, context)
         context.report(node, message, Severity.WARNING, fixes=fixes)
 

@@ -10,7 +10,6 @@ from msmigrate.analysis.findings import Category, FixOffer, FixSafety, Severity
 from msmigrate.analysis.values import ValueKind, ValueKinds
 from msmigrate.rules.base import Rule, RuleContext
 from msmigrate.rules.graph_syntax._host_calls import (
-    Parents,
     argument_values,
     arguments_of,
     comment_count,
@@ -80,9 +79,6 @@ class NumpyCallInGraph(Rule):
     node_types = (ast.Call,)
     graph_scope_only = True
 
-    def __init__(self) -> None:
-        self._parents = Parents()
-
     def check(self, node: ast.AST, context: RuleContext) -> None:
         assert isinstance(node, ast.Call)
         names = context.qualified_names(node.func)
@@ -114,7 +110,7 @@ class NumpyCallInGraph(Rule):
             return
         mapping = next((data.functions[name] for name in sorted(host) if name in data.functions), None)
         advice = f"use `{mapping.display_target()}`" if mapping and mapping.target else "use MindSpore operations"
-        parent = self._parents.of(node, context)
+        parent = context.parent_of(node)
         if context.level is SyntaxLevel.STRICT:
             message = (
                 f"{shown} on a tensor {where} does not compile at jit_syntax_level STRICT, where host-library "

@@ -6,7 +6,7 @@ import ast
 import enum
 from dataclasses import dataclass
 
-from msmigrate.analysis.facts import ClassInfo, FunctionNode, ModuleFacts, SyntaxLevel
+from msmigrate.analysis.facts import FunctionNode, ModuleFacts, SyntaxLevel
 from msmigrate.analysis.findings import Category, Severity
 from msmigrate.analysis.values import ValueKind
 from msmigrate.rules.base import Rule, RuleContext
@@ -289,7 +289,8 @@ class _ModuleClasses:
     def attributes_set_by(self, class_name: str, method_name: str) -> list[str]:
         key = (class_name, method_name)
         if key not in self._set_by:
-            method = _find_method(self.facts.classes[class_name], method_name, self.facts)
+            found = self.facts.find_method(self.facts.classes[class_name], method_name)
+            method = found[0] if found is not None else None
             self._set_by[key] = _attributes_set_by(method) if method is not None else []
         return self._set_by[key]
 
@@ -321,22 +322,6 @@ def _called_name(value: ast.expr) -> str | None:
     """`Box` for `Box(...)`; None for any other expression."""
     if isinstance(value, ast.Call) and isinstance(value.func, ast.Name):
         return value.func.id
-    return None
-
-
-def _find_method(info: ClassInfo, name: str, facts: ModuleFacts) -> FunctionNode | None:
-    """A method by name on an in-file class or its in-file bases, in base order."""
-    queue = [info]
-    seen: set[str] = set()
-    while queue:
-        current = queue.pop(0)
-        if current.node.name in seen:
-            continue
-        seen.add(current.node.name)
-        method = current.methods.get(name)
-        if method is not None:
-            return method
-        queue.extend(facts.classes[base] for base in current.local_bases if base in facts.classes)
     return None
 
 

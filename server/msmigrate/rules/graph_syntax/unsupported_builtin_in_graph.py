@@ -174,9 +174,7 @@ class UnsupportedBuiltinInGraph(Rule):
     graph_scope_only = True
 
     def __init__(self) -> None:
-        self._parents: dict[FunctionNode, dict[ast.AST, ast.AST]] = {}
         self._local_bindings: dict[FunctionNode, dict[str, list[ast.expr | None]]] = {}
-        self._owners: dict[FunctionNode, ClassInfo | None] = {}
         self._module_assigned: dict[str, bool] = {}
 
     def check(self, node: ast.AST, context: RuleContext) -> None:
@@ -332,7 +330,7 @@ class UnsupportedBuiltinInGraph(Rule):
         values, function = context.values, context.function
         if values is None or function is None:
             return ValueKind.UNKNOWN
-        owner = self._owner_of(function, context)
+        owner = context.facts.class_of_method(function)
         if isinstance(operand, ast.Attribute):  # `self.<attribute>`
             if owner is not None and self._is_cell_list(owner, operand.attr, context):
                 return ValueKind.TENSOR
@@ -366,7 +364,7 @@ class UnsupportedBuiltinInGraph(Rule):
         return bool(names) and all(name.startswith("mindspore.nn.") for name in names)
 
     def _use_of(self, call: ast.Call, context: RuleContext) -> Use:
-        parent = self._parent_of(call, context)
+        parent = context.parent_of(call)
         if isinstance(parent, ast.For) and parent.iter is call:
             return Use.LOOP
         if isinstance(parent, ast.comprehension) and parent.iter is call:
@@ -375,7 +373,7 @@ class UnsupportedBuiltinInGraph(Rule):
         while isinstance(parent, ast.expr):
             if isinstance(parent, ast.IfExp) and parent.test is child:
                 return Use.CONDITION
-            child, parent = parent, self._parent_of(parent, context)
+            child, parent = parent, context.parent_of(parent)
         if isinstance(parent, ast.If | ast.While | ast.Assert) and parent.test is child:
             return Use.CONDITION
         return Use.VALUE
@@ -423,7 +421,7 @@ class UnsupportedBuiltinInGraph(Rule):
             and self._is_unshadowed_builtin("range", context)
         ):
             return (FixOffer("Count the range down", safety, "reversed-range-to-range"),)
-        owner = self._owner_of(context.function, context)
+        owner = context.facts.class_of_method(context.function)
         is_cell_list = (
             isinstance(argument, ast.Attribute)
             and isinstance(argument.value, ast.Name)
@@ -436,7 +434,7 @@ class UnsupportedBuiltinInGraph(Rule):
         return ()
 
     def _only_iterated(self, call: ast.Call, context: RuleContext) -> bool:
-        parent = self._parent_of(call, context)
+        parent = context.parent_of(call)
         if isinstance(parent, ast.For | ast.comprehension) and parent.iter is call:
             return True
         return (
@@ -458,23 +456,6 @@ class UnsupportedBuiltinInGraph(Rule):
         return False
 
     # -- per-function and per-module caches -----------------------------------------------------------
-    def _owner_of(self, function: FunctionNode, context: RuleContext) -> ClassInfo | None:
-        """The in-file class `function` is a method of (cached: the facts look it up by scanning)."""
-        if function not in self._owners:
-            self._owners[function] = context.facts.class_of_method(function)
-        return self._owners[function]
-
-    def _parent_of(self, node: ast.AST, context: RuleContext) -> ast.AST | None:
-        """Parent links, built per function only when a call on a runtime value needs them."""
-        function = context.function
-        if function is None:
-            return None
-        parents = self._parents.get(function)
-        if parents is None:
-            parents = context.facts.index_of(function).parents
-            self._parents[function] = parents
-        return parents.get(node)
-
     def _bindings_of(self, function: FunctionNode) -> dict[str, list[ast.expr | None]]:
         bindings = self._local_bindings.get(function)
         if bindings is None:

@@ -155,10 +155,6 @@ class UnsupportedStatementInGraph(Rule):
     )
     graph_scope_only = True
 
-    def __init__(self) -> None:
-        self._parents: dict[FunctionNode, dict[ast.AST, ast.AST]] = {}
-        self._owners: dict[FunctionNode, ClassInfo | None] = {}
-
     def check(self, node: ast.AST, context: RuleContext) -> None:
         keyword_only = KEYWORD_ONLY.get(type(node))
         if keyword_only is not None:
@@ -193,7 +189,7 @@ class UnsupportedStatementInGraph(Rule):
     def _set_display(self, node: ast.AST, context: RuleContext) -> None:
         assert isinstance(node, ast.Set)
         fixes: tuple[FixOffer, ...] = ()
-        parent = self._parent_of(node, context)
+        parent = context.parent_of(node)
         tested_with_in = (
             isinstance(parent, ast.Compare)
             and node in parent.comparators
@@ -263,10 +259,10 @@ class UnsupportedStatementInGraph(Rule):
             return
         facts, function = context.facts, context.function
         if func.value.id == "self" and function is not None:
-            owner = self._owner_of(function, context)
+            owner = context.facts.class_of_method(function)
         else:
             owner = facts.classes.get(func.value.id)
-        found = _method_in_class_chain(owner, func.attr, context) if owner is not None else None
+        found = context.facts.find_method(owner, func.attr) if owner is not None else None
         if found is None:
             return
         method, defining_class = found
@@ -283,29 +279,13 @@ class UnsupportedStatementInGraph(Rule):
         self._report(CLASSMETHOD_CALL, context.source.span_of(func), context, detail=f" `{func.attr}`", fixes=fixes)
 
     # -- tree helpers ---------------------------------------------------------------------------------
-    def _owner_of(self, function: FunctionNode, context: RuleContext) -> ClassInfo | None:
-        """The in-file class `function` is a method of (cached: the facts look it up by scanning)."""
-        if function not in self._owners:
-            self._owners[function] = context.facts.class_of_method(function)
-        return self._owners[function]
-
-    def _parent_of(self, node: ast.AST, context: RuleContext) -> ast.AST | None:
-        function = context.function
-        if function is None:
-            return None
-        parents = self._parents.get(function)
-        if parents is None:
-            parents = context.facts.index_of(function).parents
-            self._parents[function] = parents
-        return parents.get(node)
-
     def _enclosing_conditions(self, node: ast.AST, context: RuleContext) -> list[ast.expr]:
         conditions: list[ast.expr] = []
-        child, parent = node, self._parent_of(node, context)
+        child, parent = node, context.parent_of(node)
         while parent is not None and parent is not context.function:
             if isinstance(parent, ast.If | ast.While) and child is not parent.test:
                 conditions.append(parent.test)
-            child, parent = parent, self._parent_of(parent, context)
+            child, parent = parent, context.parent_of(parent)
         return conditions
 
 
@@ -398,22 +378,6 @@ def _init_value_of(owner: ClassInfo, attribute: str) -> ast.expr | None:
         and target.attr == attribute
     ]
     return values[0] if len(values) == 1 else None
-
-
-def _method_in_class_chain(info: ClassInfo, name: str, context: RuleContext) -> tuple[FunctionNode, ClassInfo] | None:
-    """A method by name on an in-file class or its in-file bases, and the class that defines it."""
-    seen: set[str] = set()
-    queue = [info]
-    while queue:
-        current = queue.pop(0)
-        if current.node.name in seen:
-            continue
-        seen.add(current.node.name)
-        method = current.methods.get(name)
-        if method is not None:
-            return method, current
-        queue.extend(context.facts.classes[base] for base in current.local_bases if base in context.facts.classes)
-    return None
 
 
 def _is_classmethod_decorator(decorator: ast.expr, context: RuleContext) -> bool:
