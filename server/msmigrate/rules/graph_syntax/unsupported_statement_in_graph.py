@@ -15,7 +15,7 @@ import ast
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from msmigrate.analysis.facts import ClassInfo, FunctionNode, SyntaxLevel
+from msmigrate.analysis.facts import FunctionNode, SyntaxLevel
 from msmigrate.analysis.findings import Category, FixOffer, FixSafety, Severity, Span
 from msmigrate.analysis.values import ValueKind
 from msmigrate.rules.base import Rule, RuleContext
@@ -234,7 +234,7 @@ class UnsupportedStatementInGraph(Rule):
         function, values = context.function, context.values
         if function is None or values is None or not isinstance(node.exc, ast.Call):
             return
-        bindings = _assigned_values(function)
+        bindings = context.facts.index_of(function).bindings
         arguments = [*node.exc.args, *(keyword.value for keyword in node.exc.keywords)]
         if not any(_is_dict(argument, bindings) for argument in arguments):
             return
@@ -314,19 +314,6 @@ def _else_keyword(node: ast.For | ast.While, context: RuleContext) -> Span | Non
     return None
 
 
-def _assigned_values(function: FunctionNode) -> dict[str, list[ast.expr | None]]:
-    """Every value bound to each local name (None where the binding is not a plain assignment)."""
-    bound: dict[str, list[ast.expr | None]] = {}
-    for node in ast.walk(function):
-        if isinstance(node, ast.Assign):
-            for target in node.targets:
-                if isinstance(target, ast.Name):
-                    bound.setdefault(target.id, []).append(node.value)
-        elif isinstance(node, ast.AnnAssign | ast.AugAssign | ast.For) and isinstance(node.target, ast.Name):
-            bound.setdefault(node.target.id, []).append(None)
-    return bound
-
-
 def _is_dict(expr: ast.expr, bindings: dict[str, list[ast.expr | None]]) -> bool:
     if isinstance(expr, ast.Dict | ast.DictComp):
         return True
@@ -347,7 +334,8 @@ def _plain_context_manager(expr: ast.expr, context: RuleContext) -> str | None:
         and context.function is not None
     ):
         owner = context.facts.class_of_method(context.function)
-        created = _init_value_of(owner, expr.attr) if owner is not None else None
+        assigned = context.facts.init_attribute_values(owner).get(expr.attr, []) if owner is not None else []
+        created = assigned[0] if len(assigned) == 1 else None
         return f"self.{expr.attr}" if created is not None and _plain_context_manager(created, context) else None
     if not isinstance(expr, ast.Call):
         return None
@@ -360,24 +348,6 @@ def _plain_context_manager(expr: ast.expr, context: RuleContext) -> str | None:
     if names and not any(name.startswith(MINDSPORE_PREFIX) for name in names):
         return ast.unparse(func)
     return None
-
-
-def _init_value_of(owner: ClassInfo, attribute: str) -> ast.expr | None:
-    """The value `__init__` assigns to `self.<attribute>`, when it assigns exactly one."""
-    init = owner.methods.get("__init__")
-    if init is None:
-        return None
-    values = [
-        node.value
-        for node in ast.walk(init)
-        if isinstance(node, ast.Assign)
-        for target in node.targets
-        if isinstance(target, ast.Attribute)
-        and isinstance(target.value, ast.Name)
-        and target.value.id == "self"
-        and target.attr == attribute
-    ]
-    return values[0] if len(values) == 1 else None
 
 
 def _is_classmethod_decorator(decorator: ast.expr, context: RuleContext) -> bool:
