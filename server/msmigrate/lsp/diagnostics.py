@@ -119,6 +119,9 @@ def analyse(uri: str, version: int, text: str, engine: Engine, settings_generati
         )
         return Snapshot(uri, version, text, settings_generation, lines, result=None, notice=notice)
     result = engine.analyze(text)
+    # The facts hold the document's syntax tree (~2 MB per 1,000 lines) and nothing here reads them
+    # again: keeping them in cached snapshots cost two thirds of the server's memory with 50 files open.
+    result.facts = None
     snapshot = Snapshot(uri, version, text, settings_generation, lines, result)
     if result.syntax_problem is not None:
         snapshot.syntax_diagnostic = Diagnostic(
