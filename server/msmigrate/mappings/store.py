@@ -8,6 +8,8 @@ entries become dataclasses only when asked for. Imports neither torch nor mindsp
 from __future__ import annotations
 
 import json
+import os
+import sys
 import threading
 from collections.abc import Iterator, Mapping
 from functools import cache
@@ -16,8 +18,23 @@ from typing import Any
 
 from msmigrate.mappings.model import MindSporeOnlyApi, ReverseHit, TorchApiMapping
 
-# server/msmigrate/mappings/store.py -> the repository root, which holds mappings/.
-DEFAULT_MAPPINGS_DIR = Path(__file__).resolve().parents[3] / "mappings"
+
+def _find_mappings_dir() -> Path:
+    """`mappings/` of a source checkout (editable install), else the copy a wheel installs as data.
+
+    `MSMIGRATE_MAPPINGS_DIR` overrides both, for tests and for trying edited data.
+    """
+    override = os.environ.get("MSMIGRATE_MAPPINGS_DIR")
+    if override:
+        return Path(override)
+    # server/msmigrate/mappings/store.py -> the repository root, which holds mappings/.
+    in_checkout = Path(__file__).resolve().parents[3] / "mappings"
+    if in_checkout.is_dir():
+        return in_checkout
+    return Path(sys.prefix) / "share" / "msmigrate" / "mappings"
+
+
+DEFAULT_MAPPINGS_DIR = _find_mappings_dir()
 ENTRIES_SUBDIR = "torch_to_mindspore"
 INDEX_FILE = "index.json"
 SIGNATURES_FILE = "signatures.json"
