@@ -19,7 +19,7 @@ import enum
 import re
 from dataclasses import dataclass
 
-from msmigrate.analysis.facts import ClassInfo, FunctionNode, SyntaxLevel
+from msmigrate.analysis.facts import ClassInfo, FunctionNode, ModuleFacts, SyntaxLevel, target_names
 from msmigrate.analysis.findings import Category, FixOffer, FixSafety, Severity
 from msmigrate.analysis.values import ValueKind
 from msmigrate.rules.base import Rule, RuleContext
@@ -349,7 +349,7 @@ class UnsupportedBuiltinInGraph(Rule):
         return values.kind_of(operand)
 
     def _is_cell_list(self, owner: ClassInfo, attribute: str, context: RuleContext) -> bool:
-        created = _init_call_of(owner, attribute)
+        created = _init_call_of(owner, attribute, context.facts)
         return created is not None and any(
             name.startswith("mindspore.") and name.endswith(CELL_LIST_SUFFIX)
             for name in context.qualified_names(created.func)
@@ -357,7 +357,7 @@ class UnsupportedBuiltinInGraph(Rule):
 
     def _is_mindspore_object(self, owner: ClassInfo, attribute: str, context: RuleContext) -> bool:
         """`self.act = nn.ReLU()`: a Cell or other MindSpore object built in `__init__` is a constant."""
-        created = _init_call_of(owner, attribute)
+        created = _init_call_of(owner, attribute, context.facts)
         if created is None:
             return False
         names = context.qualified_names(created.func)
@@ -508,6 +508,12 @@ def _operands(expr: ast.expr) -> list[ast.Name | ast.Attribute]:
     return found
 
 
+def _init_call_of(owner: ClassInfo, attribute: str, facts: ModuleFacts) -> ast.Call | None:
+    """The call `__init__` assigns to `self.<attribute>`, when it assigns exactly one value and that is a call."""
+    values = facts.init_attribute_values(owner).get(attribute, [])
+    return values[0] if len(values) == 1 and isinstance(values[0], ast.Call) else None
+
+
 def _names_read_by(code: ast.expr | None, mode: str) -> list[str] | None:
     """Names a constant code string reads, builtins excepted; None when the code is not a constant."""
     if not (isinstance(code, ast.Constant) and isinstance(code.value, str)):
@@ -556,47 +562,19 @@ def _bindings_made_by(statement: ast.stmt) -> list[tuple[str, ast.expr | None]]:
         return [
             (name, statement.value if isinstance(target, ast.Name) else None)
             for target in statement.targets
-            for name in _target_names(target)
+            for name in target_names(target)
         ]
     if isinstance(statement, ast.AnnAssign | ast.AugAssign | ast.For | ast.AsyncFor):
-        return [(name, None) for name in _target_names(statement.target)]
+        return [(name, None) for name in target_names(statement.target)]
     if isinstance(statement, ast.With | ast.AsyncWith):
         return [
             (name, None)
             for item in statement.items
             if item.optional_vars is not None
-            for name in _target_names(item.optional_vars)
+            for name in target_names(item.optional_vars)
         ]
     if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
         return [(statement.name, None)]
     if isinstance(statement, ast.Import | ast.ImportFrom):
         return [((alias.asname or alias.name).split(".", 1)[0], None) for alias in statement.names]
     return []
-
-
-def _target_names(target: ast.expr) -> list[str]:
-    if isinstance(target, ast.Name):
-        return [target.id]
-    if isinstance(target, ast.Tuple | ast.List):
-        return [name for element in target.elts for name in _target_names(element)]
-    if isinstance(target, ast.Starred):
-        return _target_names(target.value)
-    return []
-
-
-def _init_call_of(owner: ClassInfo, attribute: str) -> ast.Call | None:
-    """The call `__init__` assigns to `self.<attribute>`, when it assigns exactly one value and that is a call."""
-    init = owner.methods.get("__init__")
-    if init is None:
-        return None
-    values = [
-        node.value
-        for node in ast.walk(init)
-        if isinstance(node, ast.Assign)
-        for target in node.targets
-        if isinstance(target, ast.Attribute)
-        and isinstance(target.value, ast.Name)
-        and target.value.id == "self"
-        and target.attr == attribute
-    ]
-    return values[0] if len(values) == 1 and isinstance(values[0], ast.Call) else None
