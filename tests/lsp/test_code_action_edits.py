@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from msmigrate.analysis.engine import Engine
 from msmigrate.analysis.findings import Category, Finding, Severity, Span, TextEdit
-from msmigrate.lsp.code_actions import fix_all_safe, fix_span_offsets, noqa_edits, to_lsp_edits
+from msmigrate.analysis.source import span_offsets
+from msmigrate.fixes import compute_edits
+from msmigrate.fixes.core import apply_edits
+from msmigrate.lsp.code_actions import fix_all_safe, noqa_edits, to_lsp_edits
 from msmigrate.lsp.positions import UTF16
 from tests.lsp.lsp_client import apply_text_edits
 from tests.lsp.samples import FIXABLE
@@ -45,13 +48,24 @@ def test_noqa_keeps_crlf_line_endings() -> None:
     assert with_noqa(text, finding(2)) == "import mindspore\r\ny = x.asnumpy()  # noqa: MSG002\r\nz = 1\r\n"
 
 
-def test_fix_spans_are_read_as_the_fix_machinery_writes_them() -> None:
-    # `msmigrate.fixes` counts lines like str.splitlines (a form feed ends one); LSP does not.
+def test_fix_spans_count_lines_as_lsp_does() -> None:
+    # A form feed does not end a line, for the tokenizer, for LSP, and for `msmigrate.fixes`.
     text = "a = 1\x0cb = 2\nc = 3\n"
-    assert fix_span_offsets(text, Span(2, 0, 2, 5)) == (6, 11)
-    (edit,) = to_lsp_edits(text, [TextEdit(Span(2, 0, 2, 5), "B = 2")], UTF16)
-    assert (edit.range.start.line, edit.range.start.character) == (0, 6)
-    assert apply_text_edits(text, [edit], UTF16) == "a = 1\x0cB = 2\nc = 3\n"
+    assert span_offsets(text, Span(2, 0, 2, 5)) == (12, 17)
+    (edit,) = to_lsp_edits(text, [TextEdit(Span(2, 0, 2, 5), "C = 3")], UTF16)
+    assert (edit.range.start.line, edit.range.start.character) == (1, 0)
+    assert apply_text_edits(text, [edit], UTF16) == "a = 1\x0cb = 2\nC = 3\n"
+
+
+def test_a_fix_lands_where_the_fix_machinery_put_it_after_a_form_feed() -> None:
+    text = (
+        "import mindspore as ms\nfrom mindspore import nn\n\x0c\nclass Net(nn.Cell):\n"
+        "    def construct(self, x):\n        if x in {1, 2}:\n            return x\n        return x\n"
+    )
+    found = next(found for found in Engine().analyze(text).findings if found.fixes)
+    edits = compute_edits(text, found, found.fixes[0])
+    through_lsp = apply_text_edits(text, to_lsp_edits(text, edits, UTF16), UTF16)
+    assert through_lsp == apply_edits(text, edits) == text.replace("{1, 2}", "(1, 2)")
 
 
 def test_fix_all_applies_every_safe_fix_until_nothing_is_left() -> None:

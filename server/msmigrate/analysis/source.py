@@ -13,6 +13,27 @@ from functools import cached_property
 from msmigrate.analysis.findings import Span
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_LINE_WITH_END = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
+def split_lines_keepends(text: str) -> list[str]:
+    """Lines with their endings; only "\r\n", "\r" and "\n" end a line (see `SourceText.lines`)."""
+    return _LINE_WITH_END.findall(text)
+
+
+def span_offsets(text: str, span: Span) -> tuple[int, int]:
+    """Text offsets of a span's start and end (past the last line: the end of the text)."""
+    lines = split_lines_keepends(text)
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+
+    def offset(line: int, column: int) -> int:
+        if line - 1 >= len(lines):
+            return len(text)
+        return starts[line - 1] + column
+
+    return offset(span.line, span.column), offset(span.end_line, span.end_column)
 
 
 class SourceText:

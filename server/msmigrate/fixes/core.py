@@ -5,7 +5,6 @@ from __future__ import annotations
 import difflib
 import importlib
 import pkgutil
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -15,15 +14,9 @@ import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from msmigrate.analysis.findings import Finding, FixOffer, FixSafety, Span, TextEdit
+from msmigrate.analysis.source import span_offsets, split_lines_keepends
 
 NodeT = TypeVar("NodeT", bound=cst.CSTNode)
-# Lines end only at "\r\n", "\r" or "\n", as for the tokenizer and LSP (`str.splitlines` would also
-# split at form feeds and "\u2028", and every edit after one would land on the wrong line).
-_LINE_WITH_END = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
-
-
-def split_lines_keepends(text: str) -> list[str]:
-    return _LINE_WITH_END.findall(text)
 
 
 class FixError(Exception):
@@ -171,19 +164,8 @@ def _line_start(lines: list[str], index: int) -> tuple[int, int]:
 
 def apply_edits(text: str, edits: list[TextEdit]) -> str:
     """Apply non-overlapping edits (any order) to `text`; used by the CLI and the tests."""
-    lines = split_lines_keepends(text)
-    offsets = [0]
-    for line in lines:
-        offsets.append(offsets[-1] + len(line))
-
-    def offset(line: int, column: int) -> int:
-        if line - 1 >= len(lines):
-            return len(text)
-        return offsets[line - 1] + column
-
     result = text
     for edit in sorted(edits, key=lambda edit: (edit.span.line, edit.span.column), reverse=True):
-        start = offset(edit.span.line, edit.span.column)
-        end = offset(edit.span.end_line, edit.span.end_column)
+        start, end = span_offsets(text, edit.span)
         result = result[:start] + edit.new_text + result[end:]
     return result

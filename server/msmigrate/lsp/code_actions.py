@@ -29,7 +29,8 @@ from lsprotocol.types import (
 from lsprotocol.types import TextEdit as LspTextEdit
 
 from msmigrate.analysis.engine import Engine
-from msmigrate.analysis.findings import Category, Finding, FixOffer, FixSafety, Severity, Span, TextEdit
+from msmigrate.analysis.findings import Category, Finding, FixOffer, FixSafety, Severity, TextEdit
+from msmigrate.analysis.source import span_offsets
 from msmigrate.lsp.diagnostics import SOURCE, DiagnosticData
 from msmigrate.lsp.documents import Document, DocumentKind, Snapshot
 from msmigrate.lsp.positions import LineIndex, overlaps
@@ -60,30 +61,11 @@ class Target:
 # --- computing edits (pure; run on a worker thread) ---------------------------------------------------
 
 
-def fix_span_offsets(text: str, span: Span) -> tuple[int, int]:
-    """Text offsets of a fix edit's span.
-
-    Fix edits count lines as `msmigrate.fixes.core` does (`str.splitlines`), which differs from LSP
-    lines on texts with form feeds or "\\u2028"; going through offsets keeps both exact.
-    """
-    lines = text.splitlines(keepends=True)
-    starts = [0]
-    for line in lines:
-        starts.append(starts[-1] + len(line))
-
-    def offset(line: int, column: int) -> int:
-        if line - 1 >= len(lines):
-            return len(text)
-        return starts[line - 1] + column
-
-    return offset(span.line, span.column), offset(span.end_line, span.end_column)
-
-
 def to_lsp_edits(text: str, edits: list[TextEdit], encoding: str) -> list[LspTextEdit]:
     index = LineIndex(text)
     converted = []
     for edit in edits:
-        start, end = fix_span_offsets(text, edit.span)
+        start, end = span_offsets(text, edit.span)
         converted.append(LspTextEdit(range=index.offsets_to_range(start, end, encoding), new_text=edit.new_text))
     return converted
 
@@ -177,7 +159,7 @@ def fix_all_safe(text: str, engine: Engine) -> str:
             except Exception as error:
                 log.info("fix-all skipped %s at %s: %s", finding.code, finding.span, error)
                 continue
-            intervals = [fix_span_offsets(current, edit.span) for edit in edits]
+            intervals = [span_offsets(current, edit.span) for edit in edits]
             # Touching edits count as overlapping: two fixes inserting the same import at one place
             # would otherwise add it twice. The later one is applied in the next round.
             if any(
