@@ -92,3 +92,13 @@ def test_cell_map_keeps_spans_within_one_cell() -> None:
     assert cells.map_span(Span(4, 0, 9, 0)) == (3, Span(1, 0, 6, 0))
     assert cells.map_span(Span(8, 0, 9, 1)) is None
     assert cells.map_span(Span(10, 0, 12, 0)) == (7, Span(2, 0, 4, 0))
+
+
+def test_a_form_feed_line_does_not_shift_line_numbers_in_its_cell(cli, tmp_path: Path) -> None:
+    # A form feed does not end a line (for the tokenizer, for editors): line 6 stays line 6.
+    cell = "import mindspore as ms\nfrom mindspore import nn\n\x0cclass Net(nn.Cell):\n" + CELL_CLASS.split("\n", 1)[1]
+    write(tmp_path / "ff.ipynb", notebook_json([("code", cell)]))
+    run = cli("check", "ff.ipynb", "--format", "json", "--select", "MSG002")
+    [finding] = run.json()
+    assert finding["message"].startswith("cell 1: ")
+    assert finding["line"] == 7

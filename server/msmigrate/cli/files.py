@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from msmigrate.analysis.findings import Span
+from msmigrate.analysis.source import split_lines_keepends
 
 PYTHON_SUFFIXES = (".py", ".pyi")
 NOTEBOOK_SUFFIX = ".ipynb"
@@ -270,7 +271,8 @@ def _load_notebook(data: bytes) -> LoadedSource:
 
 def _python_lines_of_cell(text: str) -> list[str]:
     """The cell's lines, IPython syntax (`%magic`, `!shell`, `obj?`) replaced by `pass` line for line."""
-    lines = text.splitlines()
+    # Lines as the engine counts them (a form feed does not end one), so cell line numbers stay right.
+    lines = [line.rstrip("\r\n") for line in split_lines_keepends(text)]
     if lines and lines[0].startswith("%%"):
         magic = lines[0].split()[0]
         if magic not in PYTHON_CELL_MAGICS:
