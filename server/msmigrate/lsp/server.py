@@ -27,6 +27,7 @@ from pygls.protocol.language_server import lsp_method
 from msmigrate import __version__
 from msmigrate.analysis.engine import Engine
 from msmigrate.lsp.code_actions import OFFERED_KINDS, CodeActionProvider
+from msmigrate.lsp.commands import register_commands
 from msmigrate.lsp.diagnostics import DEBOUNCE_SECONDS, DiagnosticsPublisher
 from msmigrate.lsp.documents import DocumentKind, DocumentStore
 from msmigrate.lsp.hover import hover
@@ -317,6 +318,7 @@ def create_server() -> MsmigrateServer:
             log.exception("codeAction/resolve failed")
             return params
 
+    register_commands(server)
     return server
 
 
