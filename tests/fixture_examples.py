@@ -4,6 +4,10 @@ A fixture (`tests/fixtures/<category>/<CODE>.py`) holds examples: classes or `@j
 docstring says `oracle: strict=<verdict> lax=<verdict>`. Lines ending in `# expect: CODE[, CODE]` must
 be reported with those codes; no other line may be reported. The oracle verdict at a level fixes the
 severity the rule must give there.
+
+Graph-syntax fixtures must have oracle claims on every example. API-difference (`api_difference/`) and
+dynamic-shape (`dynamic_shape/`) fixtures need only the markers: their oracles compare against PyTorch
+or across inputs, in their own tests, and may read the same files.
 """
 
 from __future__ import annotations

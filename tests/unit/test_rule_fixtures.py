@@ -26,6 +26,12 @@ def _id(path: Path) -> str:
 @pytest.mark.parametrize("path", FIXTURE_PATHS, ids=_id)
 def test_fixture_is_well_formed(path: Path) -> None:
     fixture = read_fixture(path)
+    codes = {code for codes in fixture.expected.values() for code in codes}
+    assert fixture.rule_code in codes
+    if path.parent.name != "graph_syntax":
+        # API-difference and dynamic-shape fixtures prove their claims with their own oracles (torch
+        # against MindSpore, shapes across inputs); here only their markers must hold.
+        return
     assert fixture.examples, "a fixture needs examples with `oracle:` claims"
     positives = [example for example in fixture.examples if example.expected]
     negatives = [example for example in fixture.examples if not example.expected]
@@ -35,8 +41,6 @@ def test_fixture_is_well_formed(path: Path) -> None:
         assert set(example.claims.values()) <= ALL_VERDICTS, example.name
     covered = {line for example in fixture.examples for line in example.expected}
     assert covered == set(fixture.expected), "every `# expect:` marker must sit inside an example"
-    codes = {code for codes in fixture.expected.values() for code in codes}
-    assert fixture.rule_code in codes
 
 
 @pytest.mark.parametrize("level", [SyntaxLevel.STRICT, SyntaxLevel.LAX], ids=lambda level: level.value)
