@@ -45,7 +45,7 @@ import mindspore
 import numpy as np
 import torch
 
-from tools import build_mappings
+from tools import build_mappings, introspect_namespaces
 from tools.mapping_common import (
     CURATED_PATH,
     CURRENT_TABLE,
@@ -714,6 +714,7 @@ def main(argv: list[str] | None = None) -> int:
     SIGNATURES_PATH.write_text(dump_json(data), encoding="utf-8")
     for line in summarise(data):
         print(line)
+    introspect_namespaces.main([])
     print(f"wrote {SIGNATURES_PATH} in {time.perf_counter() - started:.1f} s")
     if args.signatures_only:
         return 0

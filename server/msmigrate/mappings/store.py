@@ -38,6 +38,7 @@ DEFAULT_MAPPINGS_DIR = _find_mappings_dir()
 ENTRIES_SUBDIR = "torch_to_mindspore"
 INDEX_FILE = "index.json"
 SIGNATURES_FILE = "signatures.json"
+NAMESPACES_FILE = "namespaces.json"
 SUPPORTED_SCHEMA = 1
 
 
@@ -70,6 +71,7 @@ class ApiMappings:
         self._sections: dict[str, dict[str, Any]] = {}
         self._entries: dict[str, TorchApiMapping] = {}
         self._signatures: dict[str, Any] | None = None
+        self._namespaces: dict[str, frozenset[str]] | None = None
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ torch -> MindSpore
@@ -144,6 +146,27 @@ class ApiMappings:
                 if self._signatures is None:
                     self._signatures = _read_json(self.directory / SIGNATURES_FILE)["apis"]
         return tuple(self._signatures.get(api, {}).get("signatures", ()))
+
+    # ------------------------------------------------------------------ namespaces
+
+    def namespace_members(self, namespace: str) -> frozenset[str] | None:
+        """Public member names of a module or class as installed (`mindspore.nn`, `mindspore.Tensor`).
+
+        None when `namespaces.json` does not record the namespace (then nothing can be said about it).
+        Reads the file on first call (`python -m tools.introspect_namespaces` writes it).
+        """
+        if self._namespaces is None:
+            with self._lock:
+                if self._namespaces is None:
+                    raw = _read_json(self.directory / NAMESPACES_FILE)["namespaces"]
+                    self._namespaces = {name: frozenset(record["members"]) for name, record in raw.items()}
+        return self._namespaces.get(namespace)
+
+    def has_member(self, dotted: str) -> bool | None:
+        """Does the installed package have `dotted` (`mindspore.nn.Linear`)? None when its namespace is not recorded."""
+        namespace, _, member = dotted.rpartition(".")
+        members = self.namespace_members(namespace)
+        return None if members is None else member in members
 
     # ------------------------------------------------------------------ loading
 
