@@ -49,7 +49,11 @@ function expandPath(value: string, workspaceFolder: string | undefined): string 
 
 export type ImportCheck =
   | { readonly ok: true; readonly version: string }
-  | { readonly ok: false; readonly reason: "interpreter-not-found" | "not-importable" | "timeout"; readonly detail: string };
+  | {
+      readonly ok: false;
+      readonly reason: "interpreter-not-found" | "not-importable" | "timeout";
+      readonly detail: string;
+    };
 
 /**
  * Whether `import msmigrate` works in `python`. Runs in `cwd`, which must not be the workspace:

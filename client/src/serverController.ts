@@ -114,7 +114,12 @@ export class ServerController implements vscode.Disposable {
       transport: TransportKind.stdio,
       options: { cwd: workingDirectory, env: { ...process.env, PYTHONUNBUFFERED: "1" } },
     };
-    const client = new LanguageClient("msmigrate", "MindSpore Migration Assistant", serverOptions, this.clientOptions());
+    const client = new LanguageClient(
+      "msmigrate",
+      "MindSpore Migration Assistant",
+      serverOptions,
+      this.clientOptions(),
+    );
     client.onDidChangeState((event) => {
       this.onClientState(event.newState);
     });

@@ -48,13 +48,22 @@ describe("chooseInterpreter", () => {
   });
 
   it("expands ${workspaceFolder} and a leading ~ in the setting", () => {
-    assert.equal(chooseInterpreter("${workspaceFolder}/.venv/bin/python", undefined, "/ws").command, "/ws/.venv/bin/python");
-    assert.equal(chooseInterpreter("~/envs/ms/bin/python", undefined, "/ws").command, path.join(os.homedir(), "envs/ms/bin/python"));
+    assert.equal(
+      chooseInterpreter("${workspaceFolder}/.venv/bin/python", undefined, "/ws").command,
+      "/ws/.venv/bin/python",
+    );
+    assert.equal(
+      chooseInterpreter("~/envs/ms/bin/python", undefined, "/ws").command,
+      path.join(os.homedir(), "envs/ms/bin/python"),
+    );
     assert.equal(chooseInterpreter("/a~b/python", undefined, "/ws").command, "/a~b/python");
   });
 
   it("leaves ${workspaceFolder} alone when no folder is open", () => {
-    assert.equal(chooseInterpreter("${workspaceFolder}/python", undefined, undefined).command, "${workspaceFolder}/python");
+    assert.equal(
+      chooseInterpreter("${workspaceFolder}/python", undefined, undefined).command,
+      "${workspaceFolder}/python",
+    );
   });
 });
 
