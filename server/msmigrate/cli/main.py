@@ -4,6 +4,7 @@
     msmigrate rules              list the rules: code, name, category, summary
     msmigrate rule CODE          print one rule's documentation
     msmigrate serve              run the language server on stdio
+    msmigrate equiv T.py:A M.py:B  check that Cell B computes what torch module A computes
 
 Exit status of `check`: 0 nothing found, 1 something found, 2 a usage or internal error (see
 `msmigrate.cli.results`). Every subcommand imports only what it needs: `check` never imports the
@@ -24,6 +25,7 @@ from typing import TextIO
 from msmigrate import __version__
 from msmigrate.analysis.facts import SyntaxLevel
 from msmigrate.cli.config import Overrides, parse_code_list, parse_level
+from msmigrate.cli.equiv import add_parser as add_equiv_parser
 from msmigrate.cli.files import DEFAULT_MAX_FILE_BYTES
 from msmigrate.cli.output import OutputFormat
 from msmigrate.cli.results import EXIT_ERROR
@@ -128,6 +130,8 @@ def build_parser() -> argparse.ArgumentParser:
     # Language clients (vscode-languageclient among them) pass --stdio; stdio is the only transport.
     serve.add_argument("--stdio", action="store_true", help=argparse.SUPPRESS)
     serve.set_defaults(run=_run_serve)
+
+    add_equiv_parser(commands)
     return parser
 
 
