@@ -428,6 +428,22 @@ class Builder:
                 curated=True,
                 source=f"mappings/curated.toml; {row['source']}",
             )
+        for row in self.curated.get("rename", []):
+            counterpart = self._curated_counterpart(row)
+            match = next(
+                (r for r in counterpart.params if r.get("kind") != "behaviour" and r.get("torch") == row["torch_param"]),
+                None,
+            )
+            if match is None:
+                match = {"where_hint": "init", "curated": True}
+                counterpart.params.append(match)
+            match.update(
+                torch=row["torch_param"],
+                mindspore=row["mindspore_param"],
+                note=row["note"],
+                curated=True,
+                source=f"mappings/curated.toml; {row['source']}",
+            )
         for row in self.curated.get("behaviour", []):
             self._curated_counterpart(row).params.append(
                 {
