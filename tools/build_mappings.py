@@ -431,7 +431,11 @@ class Builder:
         for row in self.curated.get("rename", []):
             counterpart = self._curated_counterpart(row)
             match = next(
-                (r for r in counterpart.params if r.get("kind") != "behaviour" and r.get("torch") == row["torch_param"]),
+                (
+                    record
+                    for record in counterpart.params
+                    if record.get("kind") != "behaviour" and record.get("torch") == row["torch_param"]
+                ),
                 None,
             )
             if match is None:
