@@ -31,9 +31,10 @@ from typing import IO, Any
 
 import numpy as np
 
-from msmigrate.equivalence.compare import NamedArray, build_check, compare_arrays, is_noise, verdict
+from msmigrate.equivalence.compare import NamedArray, Paired, build_check, compare_arrays, is_noise, verdict
 from msmigrate.equivalence.hooks import LayerRecord, LayerRecorder, SourceLines, pair_layers
 from msmigrate.equivalence.result import (
+    DEFAULT_NOISE_BOUND,
     Check,
     Divergence,
     EquivalenceRequest,
@@ -549,10 +550,15 @@ def run_check(request: EquivalenceRequest, channel: Channel) -> EquivalenceResul
     if not outcome.complete:
         raise CheckFailed(ErrorKind.UNMAPPED_WEIGHTS, _unmapped_message(outcome), "\n".join(outcome.shape_conflicts))
 
+    reference_model = _float64_copy(torch_model)
     channel.progress(f"running {request.torch_class} (torch, {torch_device})", 30)
     torch_run, initial_state, torch_trainable = run_torch(
         torch_model, inputs, request.seed, torch_device, files, request.torch_class
     )
+    reference_run = None
+    if reference_model is not None:
+        channel.progress(f"running {request.torch_class} in float64 (the rounding yardstick)", 33)
+        reference_run = _reference_run(reference_model, inputs, request.seed, torch_device, files)
     mindspore_trainable = [key for key, parameter in cell.parameters_and_names() if parameter.requires_grad]
 
     checks: list[Check] = []
@@ -584,9 +590,13 @@ def run_check(request: EquivalenceRequest, channel: Channel) -> EquivalenceResul
             # A Cell that runs in PyNative but not in GRAPH_MODE is a finding, not a failure of the check.
             checks.append(Check(Phase.EVAL_FORWARD.value, mode, False, f"GRAPH_MODE: {failure.error.message}"))
             continue
-        checks.extend(_checks_for_mode(mode, torch_run, mindspore_run, outcome.mapping, torch_trainable, tolerances))
+        checks.extend(
+            _checks_for_mode(
+                mode, torch_run, mindspore_run, reference_run, outcome.mapping, torch_trainable, tolerances
+            )
+        )
         if mode == Mode.PYNATIVE.value:
-            layers.extend(_layer_comparisons(mode, torch_run, mindspore_run, tolerances, line_context))
+            layers.extend(_layer_comparisons(mode, torch_run, mindspore_run, reference_run, tolerances, line_context))
 
     channel.progress("comparing", 97)
     status = verdict(checks)
@@ -608,6 +618,26 @@ def run_check(request: EquivalenceRequest, channel: Channel) -> EquivalenceResul
         first_divergence=divergence,
         duration_s=time.perf_counter() - started,
     )
+
+
+def _float64_copy(model: Any) -> Any | None:
+    """A float64 twin of the torch model from the same weights, or None when the model cannot be copied."""
+    import copy
+
+    try:
+        return copy.deepcopy(model).double()
+    except Exception:
+        return None
+
+
+def _reference_run(model: Any, inputs: list[np.ndarray], seed: int, device: str, files: UserFiles) -> SideRun | None:
+    """The same run in float64; None when the model does not run in float64 (a hard-coded float32 tensor)."""
+    widened = [array.astype(np.float64) if np.issubdtype(array.dtype, np.floating) else array for array in inputs]
+    try:
+        run, _, _ = run_torch(model, widened, seed, device, files, "float64 reference")
+    except Exception:
+        return None
+    return run
 
 
 def _seed_everything(seed: int) -> None:
@@ -727,23 +757,36 @@ def _checks_for_mode(
     mode: str,
     torch_run: SideRun,
     mindspore_run: SideRun,
+    reference_run: SideRun | None,
     mapping: WeightMapping,
     torch_trainable: set[str],
     tolerances: Tolerances,
 ) -> list[Check]:
-    def outputs(torch_arrays: list[np.ndarray], mindspore_arrays: list[np.ndarray], suffix: str = "") -> list[Any]:
-        count = max(len(torch_arrays), len(mindspore_arrays))
+    reference = reference_run or SideRun()
+
+    def outputs(
+        torch_arrays: list[np.ndarray],
+        mindspore_arrays: list[np.ndarray],
+        reference_arrays: list[np.ndarray],
+        suffix: str = "",
+    ) -> list[Paired]:
         return [
             (
                 f"output[{index}]{suffix}",
-                NamedArray(f"output[{index}]", torch_arrays[index]) if index < len(torch_arrays) else None,
-                NamedArray(f"output[{index}]", mindspore_arrays[index]) if index < len(mindspore_arrays) else None,
+                _named(f"output[{index}]", torch_arrays, index),
+                _named(f"output[{index}]", mindspore_arrays, index),
+                reference_arrays[index] if index < len(reference_arrays) else None,
             )
-            for index in range(count)
+            for index in range(max(len(torch_arrays), len(mindspore_arrays)))
         ]
 
-    input_gradients = [
-        (f"input[{index}].grad", NamedArray(f"input[{index}]", torch_grad), NamedArray(f"input[{index}]", ms_grad))
+    input_gradients: list[Paired] = [
+        (
+            f"input[{index}].grad",
+            NamedArray(f"input[{index}]", torch_grad),
+            NamedArray(f"input[{index}]", ms_grad),
+            reference.input_gradients[index] if index < len(reference.input_gradients) else None,
+        )
         for index, (torch_grad, ms_grad) in enumerate(
             zip(torch_run.input_gradients, mindspore_run.input_gradients, strict=True)
         )
@@ -752,32 +795,65 @@ def _checks_for_mode(
     trainable_pairs = [pair for pair in mapping.pairs if pair.torch in torch_trainable]
     buffer_pairs = [pair for pair in mapping.pairs if pair.torch not in torch_trainable]
 
-    def paired(source_torch: dict[str, np.ndarray], source_ms: dict[str, np.ndarray], pairs: list[Any]) -> list[Any]:
+    def paired(
+        source_torch: dict[str, np.ndarray],
+        source_ms: dict[str, np.ndarray],
+        source_reference: dict[str, np.ndarray],
+        pairs: list[Any],
+    ) -> list[Paired]:
         return [
             (
                 pair.torch,
                 NamedArray(pair.torch, source_torch[pair.torch]) if pair.torch in source_torch else None,
                 NamedArray(pair.mindspore, source_ms[pair.mindspore]) if pair.mindspore in source_ms else None,
+                source_reference.get(pair.torch),
             )
             for pair in pairs
         ]
 
-    phases: list[tuple[str, list[Any]]] = [
-        (Phase.EVAL_FORWARD.value, outputs(torch_run.eval_outputs, mindspore_run.eval_outputs)),
-        (Phase.TRAIN_FORWARD.value, outputs(torch_run.train_outputs, mindspore_run.train_outputs)),
+    phases: list[tuple[str, list[Paired]]] = [
+        (
+            Phase.EVAL_FORWARD.value,
+            outputs(torch_run.eval_outputs, mindspore_run.eval_outputs, reference.eval_outputs),
+        ),
+        (
+            Phase.TRAIN_FORWARD.value,
+            outputs(torch_run.train_outputs, mindspore_run.train_outputs, reference.train_outputs),
+        ),
         (Phase.INPUT_GRADIENTS.value, input_gradients),
         (
             Phase.PARAMETER_GRADIENTS.value,
-            paired(torch_run.parameter_gradients, mindspore_run.parameter_gradients, trainable_pairs),
+            paired(
+                torch_run.parameter_gradients,
+                mindspore_run.parameter_gradients,
+                reference.parameter_gradients,
+                trainable_pairs,
+            ),
         ),
-        (Phase.RUNNING_STATS.value, paired(torch_run.state_after_step, mindspore_run.state_after_step, buffer_pairs)),
+        (
+            Phase.RUNNING_STATS.value,
+            paired(
+                torch_run.state_after_step, mindspore_run.state_after_step, reference.state_after_step, buffer_pairs
+            ),
+        ),
         (
             Phase.SGD_STEP.value,
-            paired(torch_run.state_after_step, mindspore_run.state_after_step, trainable_pairs)
-            + outputs(torch_run.post_step_outputs, mindspore_run.post_step_outputs, " after the step"),
+            paired(
+                torch_run.state_after_step, mindspore_run.state_after_step, reference.state_after_step, trainable_pairs
+            )
+            + outputs(
+                torch_run.post_step_outputs,
+                mindspore_run.post_step_outputs,
+                reference.post_step_outputs,
+                " after the step",
+            ),
         ),
     ]
     return [build_check(phase, mode, pairs, tolerances) for phase, pairs in phases if pairs]
+
+
+def _named(name: str, arrays: list[np.ndarray], index: int) -> NamedArray | None:
+    return NamedArray(name, arrays[index]) if index < len(arrays) else None
 
 
 @dataclass
@@ -795,23 +871,33 @@ class _LineContext:
 
 
 def _layer_comparisons(
-    mode: str, torch_run: SideRun, mindspore_run: SideRun, tolerances: Tolerances, context: _LineContext
+    mode: str,
+    torch_run: SideRun,
+    mindspore_run: SideRun,
+    reference_run: SideRun | None,
+    tolerances: Tolerances,
+    context: _LineContext,
 ) -> list[LayerComparison]:
     comparisons = []
     for phase in LAYER_PHASES:
-        for torch_record, mindspore_record in pair_layers(
-            torch_run.layers.get(phase, []), mindspore_run.layers.get(phase, [])
-        ):
+        torch_records = torch_run.layers.get(phase, [])
+        # The float64 twin runs the same modules in the same order.
+        reference_records = reference_run.layers.get(phase, []) if reference_run else []
+        reference_by_id = (
+            {id(record): twin for record, twin in zip(torch_records, reference_records, strict=True)}
+            if len(reference_records) == len(torch_records)
+            else {}
+        )
+        for torch_record, mindspore_record in pair_layers(torch_records, mindspore_run.layers.get(phase, [])):
+            twin = reference_by_id.get(id(torch_record))
             worst = None
-            count = max(len(torch_record.outputs), len(mindspore_record.outputs))
-            for index in range(count):
-                torch_array = torch_record.outputs[index] if index < len(torch_record.outputs) else None
-                mindspore_array = mindspore_record.outputs[index] if index < len(mindspore_record.outputs) else None
+            for index in range(max(len(torch_record.outputs), len(mindspore_record.outputs))):
                 comparison, _ = compare_arrays(
                     f"{torch_record.path}[{index}]",
-                    NamedArray(torch_record.path, torch_array) if torch_array is not None else None,
-                    NamedArray(mindspore_record.path, mindspore_array) if mindspore_array is not None else None,
+                    _named(torch_record.path, torch_record.outputs, index),
+                    _named(mindspore_record.path, mindspore_record.outputs, index),
                     tolerances,
+                    twin.outputs[index] if twin is not None and index < len(twin.outputs) else None,
                 )
                 if worst is None or _worse(comparison, worst):
                     worst = comparison
@@ -830,6 +916,7 @@ def _layer_comparisons(
                     max_abs=worst.max_abs,
                     rel_frobenius=worst.rel_frobenius,
                     cosine=worst.cosine,
+                    reference_rel_frobenius=worst.reference_rel_frobenius,
                 )
             )
     return comparisons
@@ -908,9 +995,7 @@ def _first_divergence(
 
 
 def _layer_is_noise(layer: LayerComparison) -> bool:
-    from msmigrate.equivalence.result import DEFAULT_NOISE_BOUND
-
-    return DEFAULT_NOISE_BOUND.admits(layer.rel_frobenius, layer.cosine)
+    return DEFAULT_NOISE_BOUND.admits(layer.rel_frobenius, layer.cosine, layer.reference_rel_frobenius)
 
 
 def _summary(status: Status, checks: list[Check], divergence: Divergence | None, request: EquivalenceRequest) -> str:
@@ -926,8 +1011,10 @@ def _summary(status: Status, checks: list[Check], divergence: Divergence | None,
     if status is Status.NOISE:
         over = sum(not tensor.passed for check in failed for tensor in check.tensors)
         return (
-            f"Equivalent within kernel noise: {over} tensor(s) exceed the element-wise tolerance, but every one "
-            f"has relative Frobenius error < 1e-3 and cosine > 0.9999 (worst {worst:.1e})."
+            f"Equivalent within kernel noise: {over} tensor(s) exceed the element-wise tolerance, but each one's "
+            f"relative Frobenius error (worst {worst:.1e}) is within {DEFAULT_NOISE_BOUND.reference_factor:g}x "
+            "torch's own float32 rounding error (float64 run) and its cosine similarity above "
+            f"{DEFAULT_NOISE_BOUND.cosine:g}."
         )
     where = ""
     if divergence is not None:
@@ -936,7 +1023,10 @@ def _summary(status: Status, checks: list[Check], divergence: Divergence | None,
         where = f" first at {path}{line} in {divergence.phase} ({divergence.mode})"
         if divergence.max_abs is not None:
             where += f", max abs error {divergence.max_abs:.3g}"
-    names = ", ".join(dict.fromkeys(f"{check.phase} ({check.mode})" for check in failed))
+    modes_by_phase: dict[str, list[str]] = {}
+    for check in failed:
+        modes_by_phase.setdefault(check.phase, []).append(check.mode)
+    names = ", ".join(f"{phase} ({', '.join(modes)})" for phase, modes in modes_by_phase.items())
     return f"Divergent:{where}; {len(failed)} of {len(checks)} checks failed: {names}."
 
 
