@@ -213,26 +213,28 @@ def test_a_file_that_does_not_parse_or_has_no_cell_is_an_error(tmp_path: Path) -
         cell_at(module_classes(path, TORCH_NET), path, 5)
 
 
-def test_example_inputs_come_from_the_mindspore_file_first_then_the_torch_file(tmp_path: Path) -> None:
-    usable = "\n\ndef example_inputs(batch=2):\n    return [batch]\n"
-    needs_an_argument = "\n\ndef example_inputs(batch):\n    return [batch]\n"
-    torch_file = write(tmp_path, "reference/net.py", TORCH_NET + usable)
-    cell_file = write(tmp_path, "port/net.py", CELL_NET + needs_an_argument)
+def test_example_inputs_come_from_the_torch_file_first_then_the_mindspore_file(tmp_path: Path) -> None:
+    torch_file = write(tmp_path, "reference/net.py", TORCH_NET)
+    cell_file = write(tmp_path, "port/net.py", CELL_NET + "\n\ndef example_inputs():\n    return [1]\n")
     pair = pair_of(cell_file, 4, tmp_path)
 
-    assert read_module_classes(cell_file).example_inputs_line is None
-    assert example_inputs_file(pair) == torch_file
-
-    write(tmp_path, "port/net.py", CELL_NET + usable)
-    os.utime(cell_file, ns=(1, 1))  # a new mtime, even on a coarse clock
     assert read_module_classes(cell_file).example_inputs_line == 13
     assert example_inputs_file(pair) == cell_file
 
-    write(tmp_path, "reference/net.py", TORCH_NET)
-    write(tmp_path, "port/net.py", CELL_NET)
+    write(tmp_path, "reference/net.py", TORCH_NET + "\nfrom .data import batch as example_inputs\n")
+    os.utime(torch_file, ns=(1, 1))  # a new mtime, even on a coarse clock
+    assert read_module_classes(torch_file).example_inputs_line == 13
+    assert example_inputs_file(pair) == torch_file
+
+    write(tmp_path, "reference/net.py", TORCH_NET + "\ndef helper():\n    example_inputs = 1\n")
+    write(tmp_path, "port/net.py", CELL_NET + "\nexample_input = lambda: [1]\n")
     os.utime(cell_file, ns=(2, 2))
     os.utime(torch_file, ns=(2, 2))
-    assert example_inputs_file(pair) is None
+    assert example_inputs_file(pair) is None, "only module-level bindings of exactly that name count"
+
+    write(tmp_path, "port/net.py", CELL_NET + "\nexample_inputs = lambda: [1]\n")
+    os.utime(cell_file, ns=(3, 3))
+    assert example_inputs_file(pair) == cell_file
 
 
 def test_the_workspace_walk_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

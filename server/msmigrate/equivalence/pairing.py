@@ -11,9 +11,10 @@ A Cell's pair is, in order:
 2. else the one `torch.nn.Module` subclass with the Cell's name in the workspace. Two or more such
    classes are ambiguous: the error lists them and asks for a pair comment.
 
-Example inputs: a module-level function named `EXAMPLE_INPUTS_FUNCTION` (`example_inputs`) that takes no
-required argument, in the MindSpore file or else in the torch file (`example_inputs_file` gives that
-order; the worker imports the module and calls it).
+Example inputs: a module-level callable named `EXAMPLE_INPUTS_FUNCTION` (`example_inputs`, defined,
+assigned or imported), called with no argument, from the torch file or else the MindSpore file: the
+worker imports both modules and calls the first it finds in that order (`example_inputs_file` says which,
+without importing anything).
 """
 
 from __future__ import annotations
@@ -89,7 +90,7 @@ class ModuleClasses:
 
     cells: dict[str, CellClass] = field(default_factory=dict)
     torch_modules: dict[str, ClassLocation] = field(default_factory=dict)
-    example_inputs_line: int | None = None  # 1-based line of a usable `def example_inputs()`
+    example_inputs_line: int | None = None  # 1-based line binding `example_inputs` at module level
     parses: bool = True
 
 
@@ -114,11 +115,7 @@ def module_classes(path: Path, text: str) -> ModuleClasses:
     lines = text.splitlines()
     cells = {name: _cell_class(path, info.node, lines) for name, info in facts.classes.items() if info.is_cell}
     modules = {name: _location(path, info.node) for name, info in _torch_module_classes(facts.classes).items()}
-    example = facts.functions.get(EXAMPLE_INPUTS_FUNCTION)
-    example_line = (
-        example.lineno if isinstance(example, ast.FunctionDef) and _takes_no_required_argument(example) else None
-    )
-    return ModuleClasses(cells, modules, example_line)
+    return ModuleClasses(cells, modules, _binding_line(tree, EXAMPLE_INPUTS_FUNCTION))
 
 
 def _parse(text: str) -> ast.Module | None:
@@ -178,11 +175,23 @@ def _torch_module_classes(classes: dict[str, ClassInfo]) -> dict[str, ClassInfo]
     return modules
 
 
-def _takes_no_required_argument(function: ast.FunctionDef) -> bool:
-    arguments = function.args
-    positional = arguments.posonlyargs + arguments.args
-    keyword_only_without_default = [default for default in arguments.kw_defaults if default is None]
-    return len(positional) <= len(arguments.defaults) and not keyword_only_without_default
+def _binding_line(tree: ast.Module, name: str) -> int | None:
+    """The line of the last module-level statement that binds `name` (def, assignment or import)."""
+    found = None
+    for statement in tree.body:
+        if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            bound = [statement.name]
+        elif isinstance(statement, ast.Assign):
+            bound = [node.id for target in statement.targets for node in ast.walk(target) if isinstance(node, ast.Name)]
+        elif isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
+            bound = [statement.target.id]
+        elif isinstance(statement, ast.Import | ast.ImportFrom):
+            bound = [alias.asname or alias.name.split(".")[0] for alias in statement.names]
+        else:
+            continue
+        if name in bound:
+            found = statement.lineno
+    return found
 
 
 def cell_at(classes: ModuleClasses, path: Path, line: int) -> CellClass:
@@ -235,32 +244,35 @@ _files_lock = threading.Lock()  # CodeLens and the command may read from two wor
 
 # -- the workspace ------------------------------------------------------------------------------------
 class WorkspaceIndex:
-    """Torch modules of a workspace folder, by class name; a file is re-read only when its mtime changes."""
+    """Torch modules of a workspace folder by class name; a file is re-read only when its mtime changes.
+
+    The walk and the name table are reused for `WALK_REUSE_SECONDS`: a CodeLens request pairs every Cell
+    of a document, and each keystroke may ask again.
+    """
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self._walked: list[Path] = []
-        self._walked_at = float("-inf")
         self.truncated = False  # the walk stopped at MAX_SCANNED_FILES
+        self._modules: dict[str, list[ClassLocation]] = {}
+        self._built_at = float("-inf")
         self._lock = threading.Lock()
 
     def torch_modules_named(self, name: str) -> list[ClassLocation]:
-        found = []
-        for path in self.python_files():
-            classes = read_module_classes(path)
-            if classes is not None and name in classes.torch_modules:
-                found.append(classes.torch_modules[name])
-        return sorted(found, key=lambda location: (str(location.file), location.line))
-
-    def python_files(self) -> list[Path]:
         with self._lock:
-            now = time.monotonic()
-            if now - self._walked_at > WALK_REUSE_SECONDS:
-                walked = list(_walk_python_files(self.root, MAX_SCANNED_FILES + 1))
-                self.truncated = len(walked) > MAX_SCANNED_FILES
-                self._walked = walked[:MAX_SCANNED_FILES]
-                self._walked_at = now
-            return self._walked
+            if time.monotonic() - self._built_at > WALK_REUSE_SECONDS:
+                self._rebuild()
+            return list(self._modules.get(name, ()))
+
+    def _rebuild(self) -> None:
+        walked = list(_walk_python_files(self.root, MAX_SCANNED_FILES + 1))
+        self.truncated = len(walked) > MAX_SCANNED_FILES
+        modules: dict[str, list[ClassLocation]] = {}
+        for path in walked[:MAX_SCANNED_FILES]:
+            classes = read_module_classes(path)
+            for name, location in (classes.torch_modules if classes is not None else {}).items():
+                modules.setdefault(name, []).append(location)
+        self._modules = modules
+        self._built_at = time.monotonic()
 
 
 def _walk_python_files(root: Path, limit: int) -> Iterator[Path]:
@@ -327,15 +339,25 @@ def _resolve_comment(comment: PairComment, cell: ClassLocation, root: Path) -> C
     if path is None:
         looked = " and ".join(str(candidate) for candidate in dict.fromkeys(tried))
         raise PairingError(f"{where} names {path_text}, which does not exist (looked at {looked})")
+    try:
+        return torch_class(path, class_name)
+    except PairingError as error:
+        raise PairingError(f"{where} names {path_text}:{class_name}, but {error.message}") from None
+
+
+def torch_class(path: Path, name: str) -> ClassLocation:
+    """The torch module `name` in a file named explicitly (a pair comment, the CLI, a command argument).
+
+    A class whose torch base this file does not show (imported from elsewhere) is accepted: the user said so.
+    """
     classes = read_module_classes(path) or ModuleClasses()
-    found = classes.torch_modules.get(class_name)
+    found = classes.torch_modules.get(name)
     if found is not None:
         return found
-    # An explicit pair may name a class whose torch base this file does not show (imported from elsewhere).
-    line = _class_line(path, class_name)
+    line = _class_line(path, name)
     if line is None:
-        raise PairingError(f"{where} names {path_text}:{class_name}, but {path.name} defines no class {class_name}")
-    return ClassLocation(path, class_name, line)
+        raise PairingError(f"{path.name} defines no class {name}")
+    return ClassLocation(path, name, line)
 
 
 def _class_line(path: Path, name: str) -> int | None:
@@ -361,8 +383,8 @@ def split_class_reference(reference: str) -> tuple[str, str | None]:
 
 
 def example_inputs_file(pair: Pair) -> Path | None:
-    """The file whose module-level `example_inputs()` feeds the check: the MindSpore one first."""
-    for location in (pair.mindspore, pair.torch):
+    """The file whose module-level `example_inputs()` feeds the check: the torch one first, as the worker."""
+    for location in (pair.torch, pair.mindspore):
         classes = read_module_classes(location.file)
         if classes is not None and classes.example_inputs_line is not None:
             return location.file

@@ -4,6 +4,10 @@ Open and save analyse at once; changes are debounced. An analysis runs on a work
 event loop keeps answering requests, and its diagnostics are published only if the version it saw is
 still the document's latest (the `version` field of the publish is that version). While the text does
 not parse, one syntax-error diagnostic is shown next to the last good migration diagnostics.
+
+A command can add diagnostics of its own to a document (`show_command_diagnostics`; the equivalence check
+marks the first diverging line). Each publish replaces all of a URI's diagnostics, so they are merged into
+every publish of the document version they were made for, and dropped once the document changes.
 """
 
 from __future__ import annotations
@@ -39,6 +43,12 @@ SYNTAX_ERROR_CODE = "syntax-error"
 TOO_LARGE_CODE = "file-too-large"
 MAX_DOCUMENT_BYTES = 5_000_000
 DEBOUNCE_SECONDS = 0.35
+
+
+@dataclass
+class CommandDiagnostics:
+    diagnostics: list[Diagnostic]
+    version: int | None  # the document version they describe; None: the file was not open (its saved text)
 
 
 @dataclass(frozen=True)
@@ -160,6 +170,39 @@ class DiagnosticsPublisher:
 
     def __init__(self, server: MsmigrateServer) -> None:
         self.server = server
+        self.command_diagnostics: dict[str, CommandDiagnostics] = {}  # by URI
+
+    def show_command_diagnostics(self, uri: str, diagnostics: list[Diagnostic]) -> None:
+        """Show a command's diagnostics next to the analysis ones until the document changes (or they are dropped)."""
+        document = self.server.documents.get(uri)
+        open_python = document is not None and document.kind is DocumentKind.PYTHON
+        self.command_diagnostics[uri] = CommandDiagnostics(list(diagnostics), document.version if open_python else None)
+        self._republish(uri)
+
+    def drop_command_diagnostics(self, uri: str) -> None:
+        if self.command_diagnostics.pop(uri, None) is not None:
+            self._republish(uri)
+
+    def _republish(self, uri: str) -> None:
+        document = self.server.documents.get(uri)
+        if document is not None and document.kind is DocumentKind.PYTHON:
+            self.schedule(document)  # the analysis is cached: this publishes at once, merged
+            return
+        extra = self.command_diagnostics.get(uri)
+        self.server.text_document_publish_diagnostics(
+            PublishDiagnosticsParams(uri=uri, diagnostics=list(extra.diagnostics) if extra else [])
+        )
+
+    def _with_command_diagnostics(self, uri: str, version: int, diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+        extra = self.command_diagnostics.get(uri)
+        if extra is None:
+            return diagnostics
+        if extra.version is None:  # made from the saved file, which the editor has just opened
+            extra.version = version
+        if extra.version != version:
+            del self.command_diagnostics[uri]
+            return diagnostics
+        return diagnostics + extra.diagnostics
 
     def schedule(self, document: Document, *, delay: float = 0.0) -> None:
         """Analyse the document's latest version after `delay` seconds, replacing any pending run."""
@@ -238,12 +281,14 @@ class DiagnosticsPublisher:
 
     def publish(self, document: Document, snapshot: Snapshot) -> None:
         diagnostics = diagnostics_to_show(document, snapshot, self.server.state.settings.show_syntax_errors)
+        diagnostics = self._with_command_diagnostics(document.uri, snapshot.version, diagnostics)
         document.published = diagnostics
         self.server.text_document_publish_diagnostics(
             PublishDiagnosticsParams(uri=document.uri, diagnostics=diagnostics, version=snapshot.version)
         )
 
     def clear(self, uri: str) -> None:
+        self.command_diagnostics.pop(uri, None)
         self.server.text_document_publish_diagnostics(PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
     def _log_rule_failures(self, document: Document, snapshot: Snapshot) -> None:

@@ -13,6 +13,7 @@ import inspect
 import logging
 import os
 import sys
+import threading
 import warnings
 from collections.abc import Callable, Generator
 from concurrent.futures import ThreadPoolExecutor
@@ -27,6 +28,7 @@ from pygls.protocol.language_server import lsp_method
 from msmigrate import __version__
 from msmigrate.analysis.engine import Engine
 from msmigrate.lsp.code_actions import OFFERED_KINDS, CodeActionProvider
+from msmigrate.lsp.code_lens import code_lenses
 from msmigrate.lsp.commands import register_commands
 from msmigrate.lsp.diagnostics import DEBOUNCE_SECONDS, DiagnosticsPublisher
 from msmigrate.lsp.documents import DocumentKind, DocumentStore
@@ -120,6 +122,7 @@ class MsmigrateServer(LanguageServer):
         self.executor = ThreadPoolExecutor(max_workers=ANALYSIS_WORKERS, thread_name_prefix="msmigrate-analysis")
         self.publisher = DiagnosticsPublisher(self)
         self.code_actions = CodeActionProvider(self)
+        self.running_checks: set[threading.Event] = set()  # cancel events of running equivalence checks
 
     async def run_in_worker(self, function: Callable[..., Result], *args: Any) -> Result:
         return await asyncio.get_running_loop().run_in_executor(self.executor, function, *args)
@@ -184,6 +187,8 @@ class MsmigrateServer(LanguageServer):
     def shutdown_workers(self) -> None:
         for document in self.documents.all():
             document.cancel_pending()
+        for cancel in self.running_checks:  # kills their subprocesses, so their threads end and exit is not held
+            cancel.set()
         self.executor.shutdown(wait=False, cancel_futures=True)
 
 
@@ -317,6 +322,11 @@ def create_server() -> MsmigrateServer:
         except Exception:  # the request must still be answered with an action
             log.exception("codeAction/resolve failed")
             return params
+
+    @server.feature(types.TEXT_DOCUMENT_CODE_LENS, types.CodeLensOptions(resolve_provider=False))
+    @guarded()
+    async def code_lens(params: types.CodeLensParams) -> list[types.CodeLens] | None:
+        return await code_lenses(server, params)
 
     register_commands(server)
     return server
