@@ -4,8 +4,9 @@
     python -m tools.introspect_namespaces --check   # exit 1 if the file differs from the installed packages
 
 Rules ask "does `mindspore.nn` have `Linear` in 2.10?" or "is `detach` a method of a MindSpore tensor?"
-without importing mindspore (the server never does). A member is every name `dir()` lists that does not
-start with `_`: what attribute access reaches, submodules and inherited methods included.
+without importing mindspore (the server never does). A member is every name `dir()` lists, and every
+submodule of a package, that does not start with `_`: what attribute access can reach, inherited methods
+included.
 
 Imports torch and mindspore; `tests/mappings/test_namespaces.py` runs `--check` in a subprocess.
 """
@@ -16,6 +17,7 @@ import argparse
 import importlib
 import json
 import os
+import pkgutil
 import sys
 import warnings
 from pathlib import Path
@@ -77,7 +79,12 @@ def introspect() -> dict[str, Any]:
     for dotted in NAMESPACES:
         obj = resolve(dotted)
         kind = "module" if type(obj).__name__ == "module" else "class"
-        members = sorted(name for name in dir(obj) if not name.startswith("_"))
+        names = set(dir(obj))
+        if kind == "module" and hasattr(obj, "__path__"):
+            # `import mindspore.profiler` makes `mindspore.profiler` reachable even where the package's
+            # `__init__` does not import it, so a submodule counts as a member.
+            names.update(info.name for info in pkgutil.iter_modules(obj.__path__))
+        members = sorted(name for name in names if not name.startswith("_"))
         namespaces[dotted] = {"kind": kind, "members": members}
     return {
         "generated_by": "python -m tools.introspect_namespaces",

@@ -2,7 +2,8 @@
 
     python msa_generic_runner.py CASES.json
 
-Each case: `{"id", "kind": "call" | "layer", "torch": expr, "mindspore": {variant: expr}}`. A `call`
+Each case: `{"id", "kind": "call" | "layer", "torch": expr, "mindspore": {variant: expr}}`, where a
+variant may also be `{"setup": statements, "expr": expr}` (the statements run first). A `call`
 expression is evaluated as is; a `layer` expression builds a torch Module / MindSpore Cell, whose
 parameters are copied from torch to MindSpore in order before both are applied to the input. Names:
 `t` (torch) and `x` (MindSpore) hold the same float32 array of shape (3, 4, 5); `torch`, `ms`, `nn`,
@@ -48,9 +49,14 @@ def run_case(case: dict[str, Any]) -> dict[str, Any]:
         result["torch"] = arrays(torch_layer(t))
     else:
         result["torch"] = arrays(torch_value)
-    for variant, expression in case["mindspore"].items():
+    for variant, spec in case["mindspore"].items():
+        namespace = {**names, "x": x}
         try:
-            value = eval(expression, {**names, "x": x})
+            expression = spec
+            if isinstance(spec, dict):  # {"setup": statements run first (class definitions), "expr": ...}
+                exec(spec["setup"], namespace)
+                expression = spec["expr"]
+            value = eval(expression, namespace)
             if case["kind"] == "layer":
                 cell_parameters = list(value.get_parameters())
                 module_parameters = list(torch_layer.parameters())

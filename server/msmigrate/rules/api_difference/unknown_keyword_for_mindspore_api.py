@@ -85,7 +85,7 @@ class UnknownKeywordForMindSporeApi(Rule):
     **Fix safety**
 
     Renaming a keyword the mapping data records as a pure rename (same meaning, value kept) is safe: it
-    removes a certain TypeError, and tests/oracle/test_msa_generic_renames.py shows the renamed MindSpore
+    removes a certain TypeError, and tests/oracle/test_msa_generic_fixes.py shows the renamed MindSpore
     call returns what the PyTorch call returns (reductions, `stack`, `split`, `softmax`, `Dense`,
     `LayerNorm`, `mint.nn.Linear`). A "did you mean" from the spelling alone is unsafe. A parameter whose
     value must be converted too (`unbiased` → `ddof=int(unbiased)`) gets the conversion in the message
