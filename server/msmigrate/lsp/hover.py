@@ -1,7 +1,8 @@
 """Hovers: each provider looks at the position and may contribute a markdown section.
 
-Today there is one provider, the documentation of the rules whose diagnostics cover the position.
-Others (API-name hovers) are added to `PROVIDERS`; their sections are joined with a rule.
+Providers: the documentation of the rules whose diagnostics cover the position, and what the mapping
+data says about the torch or MindSpore API named there (`api_hover`). Sections are joined with a rule.
+A provider gets the position in the negotiated encoding and that encoding's name.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ from dataclasses import dataclass
 
 from lsprotocol.types import Diagnostic, Hover, MarkupContent, MarkupKind, Position, Range
 
+from msmigrate.lsp.api_hover import api_documentation
 from msmigrate.lsp.diagnostics import SOURCE, DiagnosticData
 from msmigrate.lsp.documents import Document
-from msmigrate.lsp.positions import contains
+from msmigrate.lsp.positions import UTF16, contains
 from msmigrate.rules import rule_by_code
 
 
@@ -23,10 +25,10 @@ class HoverSection:
     range: Range | None = None
 
 
-HoverProvider = Callable[[Document, Position], HoverSection | None]
+HoverProvider = Callable[[Document, Position, str], HoverSection | None]
 
 
-def rule_documentation(document: Document, position: Position) -> HoverSection | None:
+def rule_documentation(document: Document, position: Position, encoding: str) -> HoverSection | None:
     """The doc of every rule with a diagnostic (as the client shows it now) under the position."""
     under: list[Diagnostic] = [
         diagnostic
@@ -59,11 +61,11 @@ def _rule_markdown(code: str, name: str, doc: str, diagnostic: Diagnostic) -> st
     return "\n\n".join(lines)
 
 
-PROVIDERS: tuple[HoverProvider, ...] = (rule_documentation,)
+PROVIDERS: tuple[HoverProvider, ...] = (rule_documentation, api_documentation)
 
 
-def hover(document: Document, position: Position, markdown: bool) -> Hover | None:
-    sections = [section for provider in PROVIDERS if (section := provider(document, position)) is not None]
+def hover(document: Document, position: Position, markdown: bool, encoding: str = UTF16) -> Hover | None:
+    sections = [section for provider in PROVIDERS if (section := provider(document, position, encoding)) is not None]
     if not sections:
         return None
     value = "\n\n---\n\n".join(section.markdown for section in sections)

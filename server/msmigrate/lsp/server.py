@@ -305,7 +305,7 @@ def create_server() -> MsmigrateServer:
         document = documents.get(params.text_document.uri)
         if document is None:
             return None
-        return hover(document, params.position, state.client.markdown_hover)
+        return hover(document, params.position, state.client.markdown_hover, state.encoding)
 
     @server.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,
