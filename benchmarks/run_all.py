@@ -21,6 +21,7 @@ from pathlib import Path
 
 import bench_analysis
 import bench_cli
+import bench_equivalence
 import bench_lsp
 from bench_report import BENCHMARKS, REPO, Row, render_table, write_json
 
@@ -86,6 +87,7 @@ def main() -> None:
                 arguments.files, arguments.repeats, arguments.torchfix_repeats, not arguments.skip_torchfix
             ),
         ),
+        ("equivalence check", lambda: bench_equivalence.run(arguments.quick)),
     ):
         print(f"running {label} benchmarks ...", file=sys.stderr, flush=True)
         rows += measure()
