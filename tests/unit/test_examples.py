@@ -2,7 +2,8 @@
 
 `examples/mindspore_model.py` puts each hazard on its own line, under a comment that starts with the
 rule family (`# graph-syntax: ...`). A reader trusts those comments, so: every annotated line gets a
-finding of that family, no other line gets any, and the PyTorch original gets none at all.
+finding of that family, no other line gets any, and the PyTorch original gets nothing but information
+that its data-dependent shapes become dynamic in MindSpore.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from msmigrate.analysis.engine import Engine
-from msmigrate.analysis.findings import Category
+from msmigrate.analysis.findings import Category, Severity
 from msmigrate.rules import rule_by_code
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -24,13 +25,7 @@ ANNOTATION = re.compile(r"^\s*# (?P<family>graph-syntax|api-difference|dynamic-s
 # will cover them where it is known. Such a case is a strict xfail while its rule is not registered (or,
 # for an unknown code, always): when the rule lands and flags the line, the case passes unexpectedly
 # and fails, and the entry must go.
-PENDING: dict[str, str | None] = {
-    "ops.transpose(x, 0, 1)": None,
-    "ops.masked_select(": None,
-    "logits[confident]": None,
-    "ops.nonzero(": None,
-    "ops.topk(": None,
-}
+PENDING: dict[str, str | None] = {}
 
 
 def annotated_lines(text: str) -> dict[int, Category]:
@@ -95,4 +90,10 @@ def test_nothing_is_flagged_off_the_annotated_lines(port_findings) -> None:
 def test_the_pytorch_original_is_clean() -> None:
     result = Engine().analyze(ORIGINAL.read_text(encoding="utf-8"))
     assert result.syntax_problem is None
-    assert result.findings == []
+    # Data-dependent shapes are noted for the port ("becomes dynamic in MindSpore"), as information only.
+    others = [
+        finding
+        for finding in result.findings
+        if not (finding.category is Category.DYNAMIC_SHAPE and finding.severity is Severity.INFORMATION)
+    ]
+    assert others == []

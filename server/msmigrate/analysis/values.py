@@ -23,9 +23,20 @@ class ValueKind(enum.IntEnum):
 
 # Attributes of a tensor that are known at compile time (shape and type information).
 STATIC_TENSOR_ATTRIBUTES = frozenset({"shape", "ndim", "dtype", "size", "itemsize", "nbytes", "strides"})
-STATIC_BUILTINS = frozenset({"len", "int", "float", "bool", "str", "range", "isinstance", "tuple", "list"})
+STATIC_BUILTINS = frozenset(
+    {"len", "int", "float", "bool", "str", "range", "isinstance", "tuple", "list", "min", "max", "abs", "round"}
+)
+# Built-ins whose result is static whatever the argument: the length of a tensor is its static first dimension
+# (a tensor whose shape depends on data has its own finding where that shape arises).
+SHAPE_BUILTINS = frozenset({"len"})
+# Tensor methods that return shape information (static), not data.
+STATIC_TENSOR_METHODS = frozenset({"dim", "ndimension", "numel", "nelement", "size"})
+# Rounds of the assignment analysis; chains longer than this are cut off (their ends stay UNKNOWN).
+MAX_ROUNDS = 8
 # Packages whose calls return tensors when given tensors (or create tensors).
-TENSOR_PACKAGES = ("mindspore.",)
+TENSOR_PACKAGES = ("mindspore.", "torch.")
+# `forward` of a torch Module subclass takes tensors, as `construct` does.
+TORCH_MODULE_BASES = frozenset({"torch.nn.Module", "torch.nn.modules.module.Module"})
 TENSOR_CONSTRUCTORS = frozenset(
     {"mindspore.Tensor", "mindspore.Parameter", "mindspore.common.tensor.Tensor", "mindspore.tensor"}
 )
@@ -59,7 +70,8 @@ class ValueKinds:
         # Inputs of `construct` and of `@jit` functions are what the caller feeds: tensors. A callee's
         # parameters are what its in-graph call sites pass (UNKNOWN where that cannot be told).
         is_callee = scope is not None and scope.kind is ScopeKind.CALLEE
-        root_kind = ValueKind.TENSOR if scope is not None and not is_callee else ValueKind.UNKNOWN
+        is_root = (scope is not None and not is_callee) or self._is_torch_forward()
+        root_kind = ValueKind.TENSOR if is_root else ValueKind.UNKNOWN
         passed = self._kinds_passed_by_callers(positional) if is_callee else {}
         defaults = arguments.defaults
         first_defaulted = len(positional) - len(defaults)
@@ -75,6 +87,22 @@ class ValueKinds:
             self._names[arguments.vararg.arg] = root_kind
         if arguments.kwarg is not None:
             self._names[arguments.kwarg.arg] = ValueKind.UNKNOWN
+
+    def _is_torch_forward(self) -> bool:
+        """`forward` of a class deriving (in this file or directly) from `torch.nn.Module`."""
+        if self.owner is None or self.function.name != "forward":
+            return False
+        seen: set[str] = set()
+        pending = [self.owner]
+        while pending:
+            info = pending.pop()
+            if info.node.name in seen:
+                continue
+            seen.add(info.node.name)
+            if any(names & TORCH_MODULE_BASES for names in info.base_names):
+                return True
+            pending.extend(self.facts.classes[base] for base in info.local_bases if base in self.facts.classes)
+        return False
 
     def _kinds_passed_by_callers(self, parameters: list[ast.arg]) -> dict[str, ValueKind]:
         """Join, per parameter, the kinds of the arguments every in-graph call site passes."""
@@ -100,9 +128,10 @@ class ValueKinds:
     def _bind_assignments(self) -> None:
         assignments = self.facts.index_of(self.function).assignments
         # Each round recomputes every assignment from the previous round's kinds, so chains written in
-        # any order (and loops) settle; three rounds cover the chains seen in real model code.
+        # any order (and loops) settle; a round moves a kind one link down a chain, and real model code
+        # settles within a few (`probs -> best -> mask -> k` takes four).
         parameters = dict(self._names)
-        for _ in range(3):
+        for _ in range(MAX_ROUNDS):
             assigned: dict[str, ValueKind] = {}
             for target, value in assignments:
                 kind = self.kind_of(value) if value is not None else ValueKind.UNKNOWN
@@ -110,7 +139,10 @@ class ValueKinds:
                     # A reassigned parameter keeps the join of what it was given and what it is assigned.
                     start = assigned.get(name, parameters.get(name, ValueKind.STATIC))
                     assigned[name] = max(start, kind)
-            self._names = {**parameters, **assigned}
+            settled = {**parameters, **assigned}
+            if settled == self._names:
+                break
+            self._names = settled
 
     # -- queries ------------------------------------------------------------------------------------
     def kind_of(self, expr: ast.expr) -> ValueKind:
@@ -194,6 +226,8 @@ class ValueKinds:
     # -- helpers ------------------------------------------------------------------------------------
     def _call_kind(self, call: ast.Call) -> ValueKind:
         func = call.func
+        if isinstance(func, ast.Name) and func.id in SHAPE_BUILTINS and func.id not in self._names:
+            return ValueKind.STATIC
         if isinstance(func, ast.Name) and func.id in STATIC_BUILTINS and func.id not in self._names:
             arguments = [*call.args, *(keyword.value for keyword in call.keywords)]
             return max((self.kind_of(argument) for argument in arguments), default=ValueKind.STATIC)
@@ -208,7 +242,9 @@ class ValueKinds:
                 return ValueKind.TENSOR if arguments_kind is ValueKind.TENSOR else ValueKind.UNKNOWN
             if self.kind_of(receiver) is ValueKind.TENSOR:
                 # Tensor methods return tensors, except the few that return Python values.
-                if func.attr in ("asnumpy", "numpy", "tolist", "item", "dim", "size"):
+                if func.attr in STATIC_TENSOR_METHODS:
+                    return ValueKind.STATIC
+                if func.attr in ("asnumpy", "numpy", "tolist", "item"):
                     return ValueKind.UNKNOWN
                 return ValueKind.TENSOR
         return ValueKind.UNKNOWN

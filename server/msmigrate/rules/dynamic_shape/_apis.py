@@ -1,0 +1,174 @@
+"""The APIs whose output shape can depend on data, and how to find them in a call.
+
+Each API is known by the names it is reached through: a function (`ops.masked_select`,
+`mindspore.mint.masked_select`, `torch.masked_select`), a primitive class called on its inputs
+(`ops.MaskedSelect()(x, mask)`, or an instance made in `__init__` and called in `construct`), or a
+tensor method (`x.masked_select(mask)`). Signatures are those of the installed packages (MindSpore
+2.10.0, torch 2.13.0); a tensor method's signature leaves out `self`, which is bound to `input`.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from functools import cache
+
+from msmigrate.analysis.calls import BoundArguments, Signature, bind_call
+from msmigrate.analysis.facts import Framework
+from msmigrate.analysis.values import ValueKind
+from msmigrate.rules.base import RuleContext
+
+MINDSPORE_FUNCTION_MODULES = ("mindspore.ops.", "mindspore.mint.", "mindspore.ops.functional.")
+MINDSPORE_PRIMITIVE_MODULES = ("mindspore.ops.", "mindspore.ops.operations.")
+TORCH_FUNCTION_MODULES = ("torch.",)
+
+
+@dataclass(frozen=True)
+class Api:
+    """One way to reach an operation: `name` is how messages show it (`ops.masked_select`, `ops.TopK()`,
+    `masked_select` for a method)."""
+
+    family: str
+    name: str
+    signature: str
+    torch: bool = False
+    method: bool = False
+
+    @property
+    def parsed(self) -> Signature:
+        return _parse(self.signature)
+
+
+@cache
+def _parse(text: str) -> Signature:
+    signature = Signature.parse(text)
+    assert signature is not None, text
+    return signature
+
+
+@dataclass(frozen=True)
+class ApiTable:
+    """The names one family of operations is reached through."""
+
+    functions: dict[str, Api]  # qualified name -> api
+    primitives: dict[str, Api]  # qualified primitive class -> api of its `__call__`
+    mindspore_methods: dict[str, Api]  # tensor method name -> api (MindSpore tensors)
+    torch_methods: dict[str, Api]  # tensor method name -> api (torch tensors)
+
+    def merged(self, other: ApiTable) -> ApiTable:
+        return ApiTable(
+            {**self.functions, **other.functions},
+            {**self.primitives, **other.primitives},
+            {**self.mindspore_methods, **other.mindspore_methods},
+            {**self.torch_methods, **other.torch_methods},
+        )
+
+
+def table(
+    family: str,
+    *,
+    mindspore: dict[str, str] | None = None,
+    mint: dict[str, str] | None = None,
+    primitives: dict[str, str] | None = None,
+    mindspore_methods: dict[str, str] | None = None,
+    torch: dict[str, str] | None = None,
+    torch_methods: dict[str, str] | None = None,
+) -> ApiTable:
+    """Build a family's table from `name -> signature` maps, one per way of reaching it."""
+    functions: dict[str, Api] = {}
+    for name, signature in (mindspore or {}).items():
+        for module in ("mindspore.ops.", "mindspore.ops.functional."):
+            functions[module + name] = Api(family, f"ops.{name}", signature)
+    for name, signature in (mint or {}).items():
+        functions["mindspore.mint." + name] = Api(family, f"mint.{name}", signature)
+    for name, signature in (torch or {}).items():
+        functions["torch." + name] = Api(family, f"torch.{name}", signature, torch=True)
+    primitive_apis: dict[str, Api] = {}
+    for name, signature in (primitives or {}).items():
+        for module in MINDSPORE_PRIMITIVE_MODULES:
+            primitive_apis[module + name] = Api(family, f"ops.{name}()", signature)
+    methods = {name: Api(family, name, signature, method=True) for name, signature in (mindspore_methods or {}).items()}
+    torch_method_apis = {
+        name: Api(family, name, signature, torch=True, method=True) for name, signature in (torch_methods or {}).items()
+    }
+    return ApiTable(functions, primitive_apis, methods, torch_method_apis)
+
+
+@dataclass(frozen=True)
+class ResolvedCall:
+    api: Api
+    call: ast.Call
+    arguments: BoundArguments
+    receiver: ast.expr | None  # the tensor a method is called on (bound to `input` as well)
+
+    def argument(self, name: str) -> ast.expr | None:
+        if name == "input" and self.receiver is not None:
+            return self.receiver
+        return self.arguments.get(name)
+
+    @property
+    def shown(self) -> str:
+        """`ops.topk(...)`, `ops.TopK()(...)` or `scores.topk(...)`, for messages."""
+        if self.receiver is not None:
+            return f"`{short(self.receiver)}.{self.api.name}(...)`"
+        return f"`{self.api.name}(...)`"
+
+
+def short(expr: ast.expr) -> str:
+    """Source of a (small) expression for a message; long ones are elided."""
+    text = ast.unparse(expr)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def resolve(call: ast.Call, context: RuleContext, apis: ApiTable) -> ResolvedCall | None:
+    """Which API of `apis` the call reaches, with its arguments bound; None when it is none of them."""
+    func = call.func
+    names = context.qualified_names(func)
+    for name in sorted(names):
+        api = apis.functions.get(name)
+        if api is not None:
+            return ResolvedCall(api, call, bind_call(call, api.parsed), None)
+    primitive = _primitive_of(func, context, apis)
+    if primitive is not None:
+        return ResolvedCall(primitive, call, bind_call(call, primitive.parsed), None)
+    if isinstance(func, ast.Attribute) and not names:
+        methods = apis.torch_methods if is_torch_file(context) else apis.mindspore_methods
+        api = methods.get(func.attr)
+        values = context.values
+        if api is not None and values is not None and values.kind_of(func.value) is ValueKind.TENSOR:
+            return ResolvedCall(api, call, bind_call(call, api.parsed), func.value)
+    return None
+
+
+def _primitive_of(func: ast.expr, context: RuleContext, apis: ApiTable) -> Api | None:
+    """`ops.TopK()(...)`, or `self.topk(...)` where `__init__` sets `self.topk = ops.TopK()`."""
+    if isinstance(func, ast.Call):
+        return _primitive_class(func, context, apis)
+    if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self"):
+        return None
+    function = context.function
+    owner = context.facts.class_of_method(function) if function is not None else None
+    if owner is None:
+        return None
+    values = context.facts.init_attribute_values(owner).get(func.attr, [])
+    found = {_primitive_class(value, context, apis) if isinstance(value, ast.Call) else None for value in values}
+    if len(found) == 1:
+        return found.pop()
+    return None
+
+
+def _primitive_class(creation: ast.Call, context: RuleContext, apis: ApiTable) -> Api | None:
+    for name in sorted(context.qualified_names(creation.func)):
+        api = apis.primitives.get(name)
+        if api is not None:
+            return api
+    return None
+
+
+def is_torch_file(context: RuleContext) -> bool:
+    return context.facts.framework is Framework.TORCH
+
+
+def is_tensor(expr: ast.expr | None, context: RuleContext) -> bool:
+    values = context.values
+    return expr is not None and values is not None and values.kind_of(expr) is ValueKind.TENSOR
