@@ -5,6 +5,7 @@
     msmigrate rule CODE          print one rule's documentation
     msmigrate serve              run the language server on stdio
     msmigrate equiv T.py:A M.py:B  check that Cell B computes what torch module A computes
+    msmigrate report [PATH ...]  the torch APIs a project uses, grouped by what MindSpore offers for each
 
 Exit status of `check`: 0 nothing found, 1 something found, 2 a usage or internal error (see
 `msmigrate.cli.results`). Every subcommand imports only what it needs: `check` never imports the
@@ -28,6 +29,7 @@ from msmigrate.cli.config import Overrides, parse_code_list, parse_level
 from msmigrate.cli.equiv import add_parser as add_equiv_parser
 from msmigrate.cli.files import DEFAULT_MAX_FILE_BYTES
 from msmigrate.cli.output import OutputFormat
+from msmigrate.cli.report import add_parser as add_report_parser
 from msmigrate.cli.results import EXIT_ERROR
 
 EXIT_INTERRUPTED = 130
@@ -132,6 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(run=_run_serve)
 
     add_equiv_parser(commands)
+    add_report_parser(commands)
     return parser
 
 

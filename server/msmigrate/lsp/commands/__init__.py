@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # Module names under msmigrate.lsp.commands; each adds one command.
-COMMAND_MODULES: tuple[str, ...] = ("run_equivalence_check",)
+COMMAND_MODULES: tuple[str, ...] = ("run_equivalence_check", "migration_report")
 
 CommandRunner = Callable[["MsmigrateServer", list[Any]], Awaitable[Any]]
 
