@@ -267,7 +267,9 @@ async def test_user_code_that_raises_ends_with_a_message_and_a_live_server(
 async def test_cancelling_the_progress_stops_the_check(vscode: RecordingClient, tmp_path: Path) -> None:
     client = vscode
     await start(client)
-    running = asyncio.ensure_future(execute(client, {**at_class(PORT, "ConvBlock"), "outputDir": str(tmp_path)}))
+    not_a_directory = tmp_path / "taken"
+    not_a_directory.write_text("a file where the report folder should go")
+    running = asyncio.ensure_future(execute(client, {**at_class(PORT, "ConvBlock"), "outputDir": str(not_a_directory)}))
     loop = asyncio.get_running_loop()
     deadline = loop.time() + 60
     while not any(len(reports) >= 2 for reports in client.progress_reports.values()):  # begun and reporting
@@ -284,3 +286,5 @@ async def test_cancelling_the_progress_stops_the_check(vscode: RecordingClient, 
     assert answer["status"] == "error" and answer["error"]["kind"] == "cancelled"
     assert loop.time() - started < 10, "the subprocess is killed, not waited for"
     assert client.progress_reports[token][-1].kind == "end"
+    assert answer["reportMarkdown"] is None, "the output folder is a file"
+    assert "The report could not be written" in client.messages[-1].message, "the verdict is still shown"

@@ -42,7 +42,7 @@ from msmigrate.equivalence.pairing import (
     split_class_reference,
     torch_class,
 )
-from msmigrate.equivalence.report import findings_on_line, phase_title, write_report
+from msmigrate.equivalence.report import ReportFiles, findings_on_line, phase_title, write_report
 from msmigrate.equivalence.result import (
     EquivalenceRequest,
     EquivalenceResult,
@@ -109,22 +109,24 @@ async def run(server: MsmigrateServer, arguments: list[Any]) -> dict[str, Any]:
         server.publisher.drop_command_diagnostics(target.mindspore_uri)
         result = await _run_with_progress(server, request, target, cancel)
         output = Path(str(options.get("outputDir") or DEFAULT_OUTPUT_DIRECTORY)).expanduser()
-        files = await server.run_in_worker(write_report, result, output)
-        diagnostic = await server.run_in_worker(divergence_diagnostic, result, target, server, files.markdown)
+        kind = MESSAGE_TYPES.get(result.status, types.MessageType.Info)
+        try:
+            files: ReportFiles | None = await server.run_in_worker(write_report, result, output)
+            _show(server, kind, f"{result.summary} Report: {files.markdown}")
+        except OSError as error:  # an unwritable output directory must not hide the verdict
+            files = None
+            _show(server, types.MessageType.Error, f"{result.summary} The report could not be written: {error}")
+        report = files.markdown if files is not None else None
+        diagnostic = await server.run_in_worker(divergence_diagnostic, result, target, server, report)
         if diagnostic is not None:
             server.publisher.show_command_diagnostics(target.mindspore_uri, [diagnostic])
-        _show(
-            server,
-            MESSAGE_TYPES.get(result.status, types.MessageType.Info),
-            f"{result.summary} Report: {files.markdown}",
-        )
         return {
             "status": result.status,
             "equivalent": result.equivalent,
             "summary": result.summary,
-            "reportMarkdown": str(files.markdown),
-            "reportJson": str(files.json),
-            "chart": str(files.chart) if files.chart else None,
+            "reportMarkdown": str(files.markdown) if files else None,
+            "reportJson": str(files.json) if files else None,
+            "chart": str(files.chart) if files and files.chart else None,
             "firstDivergence": result.first_divergence.to_json() if result.first_divergence else None,
             "error": result.error.to_json() if result.error else None,
         }
@@ -331,7 +333,7 @@ class _Progress:
 
 # -- answers ------------------------------------------------------------------------------------------
 def divergence_diagnostic(
-    result: EquivalenceResult, target: Target, server: MsmigrateServer, report: Path
+    result: EquivalenceResult, target: Target, server: MsmigrateServer, report: Path | None
 ) -> types.Diagnostic | None:
     """A warning on the first diverging line of the MindSpore file, linking the report."""
     divergence = result.first_divergence
@@ -372,7 +374,7 @@ def divergence_diagnostic(
         message=message,
         severity=types.DiagnosticSeverity.Warning,
         code=DIAGNOSTIC_CODE,
-        code_description=types.CodeDescription(href=report.as_uri()),
+        code_description=types.CodeDescription(href=report.as_uri()) if report is not None else None,
         source=DIAGNOSTIC_SOURCE,
         related_information=related,
     )
