@@ -448,6 +448,15 @@ class Builder:
                 curated=True,
                 source=f"mappings/curated.toml; {row['source']}",
             )
+        for row in self.curated.get("torch_only", []):
+            counterpart = self._curated_counterpart(row)
+            for record in counterpart.params:
+                if record.get("kind") != "behaviour" and record.get("torch") == row["torch_param"]:
+                    if record.get("note") and record["note"] != row["note"]:
+                        record["doc_note"] = record["note"]
+                    for key in ("mindspore", "ms_default", "doc_ms_default"):
+                        record.pop(key, None)
+                    record.update(note=row["note"], curated=True, source=f"mappings/curated.toml; {row['source']}")
         for row in self.curated.get("behaviour", []):
             self._curated_counterpart(row).params.append(
                 {

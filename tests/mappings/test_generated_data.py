@@ -139,7 +139,16 @@ def test_every_parameter_record_has_a_known_kind(mappings: ApiMappings) -> None:
         ),
         ("torch.std", "mindspore.ops.std", "unbiased", "ddof", "transform", "True", "0", "int(x)"),
         ("torch.nn.Conv2d", "mindspore.nn.Conv2d", "bias", "has_bias", "rename", "True", "False", None),
-        ("torch.nn.Conv2d", "mindspore.nn.Conv2d", "padding_mode", "pad_mode", "rename", "'zeros'", "'same'", None),
+        (
+            "torch.nn.BatchNorm2d",
+            "mindspore.nn.BatchNorm2d",
+            "track_running_stats",
+            "use_batch_statistics",
+            "transform",
+            "True",
+            "None",
+            "None if x else True",
+        ),
         ("torch.nn.Linear", "mindspore.nn.Dense", "in_features", "in_channels", "rename", REQUIRED, REQUIRED, None),
         ("torch.nn.MaxPool2d", "mindspore.nn.MaxPool2d", "stride", "stride", "default", "None", "1", None),
         ("torch.nn.AvgPool2d", "mindspore.nn.AvgPool2d", "stride", "stride", "default", "None", "1", None),
@@ -182,6 +191,13 @@ def test_curated_facts_hold_in_the_data(
         transform,
     )
     assert param.defaults_differ == (torch_default != ms_default)
+
+
+def test_conv_padding_mode_is_torch_only_not_pad_mode(mappings: ApiMappings) -> None:
+    for dimensions in (1, 2, 3):
+        found = counterpart(mappings, f"torch.nn.Conv{dimensions}d", f"mindspore.nn.Conv{dimensions}d")
+        (param,) = [p for p in found.params if p.torch == "padding_mode"]
+        assert (param.kind, param.mindspore, param.torch_default) == ("torch_only", None, "'zeros'")
 
 
 def test_cells_start_in_inference_mode_is_recorded_for_mint_and_legacy(mappings: ApiMappings) -> None:
