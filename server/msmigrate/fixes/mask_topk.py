@@ -93,7 +93,9 @@ class _MeanOverMask(cst.CSTTransformer):
             and not updated_node.args
         )
         function_mean = (
-            m.matches(func, m.Attribute(value=m.Name(self.ops_name), attr=m.Name("mean")))
+            isinstance(func, cst.Attribute)
+            and func.attr.value == "mean"
+            and _dotted(func.value) == self.ops_name
             and len(updated_node.args) == 1
             and m.matches(updated_node.args[0], m.Arg(value=m.Name(self.values), keyword=None))
         )
@@ -114,3 +116,11 @@ class _MeanOverMask(cst.CSTTransformer):
         if value is not None and value in self.rewritten:
             return value.with_changes(lpar=[], rpar=[])
         return value
+
+
+def _dotted(expr: cst.BaseExpression) -> str:
+    if isinstance(expr, cst.Name):
+        return expr.value
+    if isinstance(expr, cst.Attribute):
+        return f"{_dotted(expr.value)}.{expr.attr.value}"
+    return ""
