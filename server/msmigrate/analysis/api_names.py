@@ -22,16 +22,18 @@ import bisect
 import enum
 import hashlib
 import logging
+import queue
 import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import Any
 
+from msmigrate.analysis.facts import target_names
 from msmigrate.analysis.findings import Span
 from msmigrate.analysis.names import EMPTY, ImportTable
 from msmigrate.analysis.source import SourceText
@@ -415,7 +417,7 @@ class _ModuleResolver:
         self.module = _Scope(tree, _ScopeKind.MODULE, None)
         self.scopes: list[_Scope] = [self.module]
         self.references: list[_Reference] = []
-        self.import_aliases: list[tuple[ast.alias, str, _Scope]] = []
+        self.import_aliases: list[tuple[ast.alias, str]] = []  # `from m import name`: (alias, "m.name")
         self.classes: dict[ast.ClassDef, _ClassFacts] = {}
         self.class_named: dict[tuple[int, str], _ClassFacts] = {}  # (id of the defining scope, name)
         self.uses: list[ApiUse] = []
@@ -424,8 +426,8 @@ class _ModuleResolver:
     def run(self) -> ModuleApis:
         self._visit_block(self.tree.body, self.module)
         self._bind_aliases()
-        for alias, qualified, scope in self.import_aliases:
-            self._import_use(alias, qualified, scope)
+        for alias, qualified in self.import_aliases:
+            self._import_use(alias, qualified)
         for reference in self.references:
             self._resolve_reference(reference)
         return ModuleApis(self.uses, self.unresolved)
@@ -448,9 +450,8 @@ class _ModuleResolver:
             self._visit_function(node, scope)
         elif isinstance(node, ast.ClassDef):
             self._visit_class(node, scope)
-        elif isinstance(node, ast.Global | ast.Nonlocal):
-            if isinstance(node, ast.Global):
-                scope.globals.update(node.names)
+        elif isinstance(node, ast.Global):
+            scope.globals.update(node.names)
         elif isinstance(node, ast.Assign):
             for target in node.targets:
                 self._record_assignment(target, node.value, scope)
@@ -498,7 +499,7 @@ class _ModuleResolver:
             if isinstance(node, ast.Import):
                 scope.module_aliases.add(local)
             elif not node.level and node.module:
-                self.import_aliases.append((alias, f"{node.module}.{alias.name}", scope))
+                self.import_aliases.append((alias, f"{node.module}.{alias.name}"))
 
     def _visit_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, scope: _Scope) -> None:
         scope.bind(node.name)
@@ -568,6 +569,8 @@ class _ModuleResolver:
         self._visit_expression(node, scope, kind)
 
     def _visit_expression(self, node: ast.expr, scope: _Scope, kind: UseKind | None = None) -> None:
+        # Inside an annotation everything is annotation; elsewhere nested expressions get their own kind.
+        nested = UseKind.ANNOTATION if kind is UseKind.ANNOTATION else None
         if isinstance(node, ast.Name):
             if isinstance(node.ctx, ast.Store):
                 scope.bind(node.id)
@@ -581,7 +584,7 @@ class _ModuleResolver:
             while isinstance(root, ast.Attribute):
                 root = root.value
             if not isinstance(root, ast.Name):
-                self._visit_expression(root, scope, UseKind.ANNOTATION if kind is UseKind.ANNOTATION else None)
+                self._visit_expression(root, scope, nested)
             return
         if isinstance(node, ast.Call):
             func = node.func
@@ -594,11 +597,9 @@ class _ModuleResolver:
                 and isinstance(node.args[0].value, str)
             ):
                 self._record_self_value(func.value.id, node.args[0].value, node.args[1], scope)
-            self._visit_expression(func, scope, kind if kind is UseKind.ANNOTATION else UseKind.CALL)
-            for argument in node.args:
-                self._visit_expression(argument, scope, UseKind.ANNOTATION if kind is UseKind.ANNOTATION else None)
-            for keyword in node.keywords:
-                self._visit_expression(keyword.value, scope, UseKind.ANNOTATION if kind is UseKind.ANNOTATION else None)
+            self._visit_expression(func, scope, nested or UseKind.CALL)
+            for argument in [*node.args, *(keyword.value for keyword in node.keywords)]:
+                self._visit_expression(argument, scope, nested)
             return
         if isinstance(node, ast.Lambda):
             self._visit_arguments_outside(node.args, scope)
@@ -617,10 +618,9 @@ class _ModuleResolver:
             target_scope.bind(node.target.id)
             self._visit_expression(node.value, scope)
             return
-        inner_kind = UseKind.ANNOTATION if kind is UseKind.ANNOTATION else None
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.expr):
-                self._visit_expression(child, scope, inner_kind)
+                self._visit_expression(child, scope, nested)
             else:
                 self._visit_children(child, scope)
 
@@ -653,10 +653,8 @@ class _ModuleResolver:
                 for element_target, element_value in zip(target.elts, value.elts, strict=True):
                     self._record_assignment(element_target, element_value, scope)
                 return
-            for element in target.elts:
-                inner = element.value if isinstance(element, ast.Starred) else element
-                for name in _target_names(inner):
-                    scope.values.setdefault(name, []).append((value, True))
+            for name in target_names(target):
+                scope.values.setdefault(name, []).append((value, True))
         elif isinstance(target, ast.Starred):
             self._record_assignment(target.value, value, scope)
 
@@ -713,7 +711,7 @@ class _ModuleResolver:
 
     # -- pass 2: uses ------------------------------------------------------------------------------------
 
-    def _import_use(self, alias: ast.alias, qualified: str, scope: _Scope) -> None:
+    def _import_use(self, alias: ast.alias, qualified: str) -> None:
         if _framework_of(qualified) is None or is_module_path(qualified):
             return
         span = self.source.span_of(alias)
@@ -1008,16 +1006,6 @@ def _all_arguments(arguments: ast.arguments) -> list[ast.arg]:
     return found
 
 
-def _target_names(target: ast.expr) -> list[str]:
-    if isinstance(target, ast.Name):
-        return [target.id]
-    if isinstance(target, ast.Tuple | ast.List):
-        return [name for element in target.elts for name in _target_names(element)]
-    if isinstance(target, ast.Starred):
-        return _target_names(target.value)
-    return []
-
-
 def _is_literal(node: ast.expr) -> bool:
     return isinstance(node, ast.Constant) or (isinstance(node, ast.UnaryOp) and isinstance(node.operand, ast.Constant))
 
@@ -1057,8 +1045,11 @@ class JediFallback:
 
     def __init__(self, budget_seconds: float = JEDI_BUDGET_SECONDS) -> None:
         self.budget_seconds = budget_seconds
-        self._executor: ThreadPoolExecutor | None = None
         self._answers: OrderedDict[tuple[Any, ...], Future[Any]] = OrderedDict()
+        self._questions: queue.SimpleQueue[tuple[Future[Any], Callable[..., Any], tuple[Any, ...]]] = (
+            queue.SimpleQueue()
+        )
+        self._worker: threading.Thread | None = None
         self._lock = threading.Lock()
 
     def tensor_attribute(self, text: str, unresolved: UnresolvedAttribute, path: str | None) -> ApiUse | None:
@@ -1101,20 +1092,25 @@ class JediFallback:
         with self._lock:
             future = self._answers.get(key)
             if future is None:
-                if self._executor is None:
-                    self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="msmigrate-jedi")
-                future = self._executor.submit(_guarded, function, text, path, line, column)
+                future = Future()
+                self._questions.put((future, function, (text, path, line, column)))
                 self._answers[key] = future
                 while len(self._answers) > JEDI_KEPT_ANSWERS:
                     self._answers.popitem(last=False)
+                if self._worker is None:
+                    # A daemon thread: an inference still running must not hold up the server's exit.
+                    self._worker = threading.Thread(target=self._answer_questions, name="msmigrate-jedi", daemon=True)
+                    self._worker.start()
         try:
             return future.result(timeout=self.budget_seconds)
         except FutureTimeout:
             return None
 
-    def shutdown(self) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
+    def _answer_questions(self) -> None:
+        while True:
+            future, function, arguments = self._questions.get()
+            if future.set_running_or_notify_cancel():
+                future.set_result(_guarded(function, *arguments))
 
 
 def _tensor_use(frameworks: frozenset[str] | None, attribute: str, name_span: Span, called: bool) -> ApiUse | None:

@@ -37,7 +37,6 @@ from msmigrate.report.describe import (
     cpu_detail,
     cpu_text,
     doc_link,
-    mappings_or_none,
     param_rows,
     reverse_matches,
     short_api,
@@ -114,10 +113,6 @@ class ApiHover:
             while len(self._parsed) > KEPT_TREES:
                 self._parsed.popitem(last=False)
         return parsed
-
-    def warm(self) -> None:
-        """Read the mapping index ahead of the first hover (the sections load when first needed)."""
-        mappings_or_none()
 
 
 def _path_of(uri: str) -> str | None:
@@ -246,10 +241,7 @@ def _link_lines(counterparts: list[Counterpart]) -> list[str]:
         link = doc_link(counterpart)
         if link is not None and link[1] not in seen:
             seen.add(link[1])
-            label = (
-                link[0] if link[0].startswith(short_api(counterpart.api)) else f"{short_api(counterpart.api)} {link[0]}"
-            )
-            links.append(f"[{label}]({link[1]})")
+            links.append(f"[{short_api(counterpart.api)} {link[0]}]({link[1]})")
     return ["", " · ".join(links)] if links else []
 
 

@@ -165,7 +165,7 @@ def doc_link(counterpart: Counterpart) -> tuple[str, str] | None:
         return f"difference page ({_version_of(diff_page)})", diff_page
     api_page = counterpart.links.get("mindspore_api")
     if api_page:
-        return f"{short_api(counterpart.api)} ({_version_of(api_page)})", api_page
+        return f"API page ({_version_of(api_page)})", api_page
     return None
 
 
