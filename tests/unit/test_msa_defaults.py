@@ -417,3 +417,9 @@ def test_tensor_transpose_with_two_axes_in_graph_code(
 )
 def test_transpose_forms_that_mean_what_they_say_are_not_flagged(text: str) -> None:
     assert findings(text, "MSA018") == []
+
+
+def test_messages_quote_the_code_as_written_after_non_ascii_text() -> None:
+    text = in_construct('tag = "é😀"; z = ops.transpose(x, 0, -1) + nn.MaxPool2d(kernel_size=(2,  2))(x)')
+    assert "`ops.swapaxes(x, 0, -1)`" in only(text, "MSA018").message
+    assert "pass `stride=(2,  2)`" in only(text, "MSA010").message

@@ -68,7 +68,7 @@ class LayerNormShapeNotSequence(Rule):
         shape = layer.arguments.get("normalized_shape") if layer is not None else None
         if layer is None or shape is None:
             return
-        text = source_of(shape, context.source.text)
+        text = source_of(shape, context)
         wrapped = f"({text},)"
         if _is_int(shape, context):
             message = (

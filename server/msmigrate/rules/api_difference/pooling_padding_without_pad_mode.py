@@ -107,8 +107,7 @@ class PoolingPaddingWithoutPadMode(Rule):
                 possible.append(parameter)
         if not certain and not possible:
             return
-        text = context.source.text
-        shown = ", ".join(f"`{name}={source_of(bound.arguments[name], text)}`" for name in [*certain, *possible])
+        shown = ", ".join(f"`{name}={source_of(bound.arguments[name], context)}`" for name in [*certain, *possible])
         mode = f'pad_mode="{pad_mode}"' if pad_mode_expr is not None else 'the default pad_mode="valid"'
         if certain:
             message = (

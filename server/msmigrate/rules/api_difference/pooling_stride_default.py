@@ -100,7 +100,7 @@ class PoolingStrideDefault(Rule):
         difference = parameter_difference(layer.api, "stride")
         default = difference.ms_default if difference is not None and difference.ms_default else "1"
         ported = ported_from_torch(context.source.text)
-        kernel_text = source_of(kernel, context.source.text)
+        kernel_text = source_of(kernel, context)
         unless = "" if kernel_value is not NOT_LITERAL else f" (unless `{kernel_text}` is 1)"
         message = (
             f"`{layer.shown}` without `stride` slides the window by {default} in MindSpore: "

@@ -111,7 +111,7 @@ class TransposeGivenTwoAxes(Rule):
         if values.kind_of(func.value) is not ValueKind.TENSOR:
             return
         ported = ported_from_torch(context.source.text)
-        receiver = source_of(func.value, context.source.text)
+        receiver = source_of(func.value, context)
         shown = _axes_text(call.args, context)
         where = context.scope_description()
         reading = _two_d_reading(call.args)
@@ -153,7 +153,7 @@ def _two_d_reading(axes: list[ast.expr]) -> str:
 
 
 def _axes_text(axes: list[ast.expr], context: RuleContext) -> str:
-    return ", ".join(source_of(axis, context.source.text) for axis in axes)
+    return ", ".join(source_of(axis, context) for axis in axes)
 
 
 def _renames(call: ast.Call) -> tuple[tuple[str, object], ...]:
