@@ -77,7 +77,7 @@ class TorchMethodOnMindSporeTensor(Rule):
     def check(self, node: ast.AST, context: RuleContext) -> None:
         assert isinstance(node, ast.Call)
         func = node.func
-        if not isinstance(func, ast.Attribute) or func.attr not in _torch_only_methods():
+        if not isinstance(func, ast.Attribute) or func.attr not in torch_only_methods():
             return
         values = context.values
         if values is None or values.kind_of(func.value) is not ValueKind.TENSOR:
@@ -94,7 +94,7 @@ class TorchMethodOnMindSporeTensor(Rule):
 
 
 @cache
-def _torch_only_methods() -> frozenset[str]:
+def torch_only_methods() -> frozenset[str]:
     """`torch.Tensor` methods that `mindspore.Tensor`, numpy arrays, Cells and built-ins all lack."""
     mappings = load_mappings()
     torch_methods = mappings.namespace_members("torch.Tensor") or frozenset()
