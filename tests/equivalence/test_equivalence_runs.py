@@ -183,6 +183,21 @@ def test_unmapped_weights_are_refused():
     result = check("conv_torch.py", "ConvNetNoBias", "conv_mindspore.py", "ConvNetNoBias")
     assert result.equivalent is None and result.error.kind == "unmapped_weights"
     assert "conv.bias" in result.error.message and "--weight-map" in result.error.message
+    # What could be paired is still reported.
+    assert result.weight_mapping.unmapped_torch == ["conv.bias"]
+    assert [pair.torch for pair in result.weight_mapping.pairs] == ["conv.weight"]
+
+
+def test_a_cell_that_does_not_compile_in_graph_mode_is_a_divergence_not_a_failed_run():
+    result = check("broken_torch.py", "Net", "broken_mindspore.py", "GraphOnlyFailure", inputs=[InputSpec([2, 4])])
+    assert result.status == "divergent" and result.error is None
+    by = checks_by(result)
+    assert all(entry.passed for (_, mode), entry in by.items() if mode == "pynative")
+    graph = by[("eval_forward", "graph")]
+    assert not graph.passed and graph.error.startswith("GRAPH_MODE: GraphOnlyFailure.construct (eval) raised ")
+    divergence = result.first_divergence
+    assert (divergence.phase, divergence.mode, divergence.mindspore_path) == ("eval_forward", "graph", "")
+    assert divergence.line == line_of("broken_mindspore.py", "class GraphOnlyFailure")
 
 
 def test_user_code_that_raises():

@@ -1,6 +1,7 @@
 """Cells that raise, hang, or end their process: the check must survive each with a clear message."""
 
 import os
+import threading
 
 from mindspore import nn
 
@@ -25,3 +26,14 @@ class Hanging(Net):
 class Exiting(Net):
     def construct(self, x):
         os._exit(3)
+
+
+LOCK = threading.Lock()
+
+
+class GraphOnlyFailure(Net):
+    """Runs in PyNative; GRAPH_MODE cannot compile a `with` on a lock (MindSpore 2.10)."""
+
+    def construct(self, x):
+        with LOCK:
+            return self.fc(x)
