@@ -90,6 +90,19 @@ def parameter_difference(mindspore_api: str, parameter: str) -> ParamDiff | None
     return next((diff for diff in counterpart.params if diff.mindspore == parameter), None)
 
 
+def left_to_differing_default(
+    call: ast.Call, context: RuleContext, apis: frozenset[str], parameter: str
+) -> tuple[LayerCall, ParamDiff] | None:
+    """The call, when it leaves `parameter` to a MindSpore default that mappings/ says differs from torch's."""
+    layer = clean_call(call, context, apis)
+    if layer is None or not layer.arguments.left_to_default(parameter):
+        return None
+    difference = parameter_difference(layer.api, parameter)
+    if difference is None or not difference.defaults_differ or difference.torch_default is None:
+        return None
+    return layer, difference
+
+
 def torch_name(mindspore_api: str) -> str:
     """What a port called the torch twin of `mindspore_api`: `nn.LeakyReLU`, `nn.functional.leaky_relu`."""
     return (torch_twin(mindspore_api) or mindspore_api).removeprefix("torch.")

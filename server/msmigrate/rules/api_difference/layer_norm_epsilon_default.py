@@ -6,8 +6,7 @@ import ast
 
 from msmigrate.analysis.findings import Category, Severity
 from msmigrate.rules.api_difference._ported_defaults import (
-    clean_call,
-    parameter_difference,
+    left_to_differing_default,
     ported_from_torch,
     restore_torch_default,
 )
@@ -65,14 +64,10 @@ class LayerNormEpsilonDefault(Rule):
 
     def check(self, node: ast.AST, context: RuleContext) -> None:
         assert isinstance(node, ast.Call)
-        layer = clean_call(node, context, LAYER_NORMS)
-        if layer is None or not layer.arguments.left_to_default("epsilon"):
+        found = left_to_differing_default(node, context, LAYER_NORMS, "epsilon")
+        if found is None:
             return
-        difference = parameter_difference(layer.api, "epsilon")
-        if difference is None:
-            return
-        if not difference.defaults_differ or difference.torch_default is None:
-            return
+        layer, difference = found
         ported = ported_from_torch(context.source.text)
         message = (
             f"`{layer.shown}` without `epsilon` uses {difference.ms_default}; torch's `eps` defaults to "

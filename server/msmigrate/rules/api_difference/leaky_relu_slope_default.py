@@ -6,8 +6,7 @@ import ast
 
 from msmigrate.analysis.findings import Category, Severity
 from msmigrate.rules.api_difference._ported_defaults import (
-    clean_call,
-    parameter_difference,
+    left_to_differing_default,
     ported_from_torch,
     restore_torch_default,
     torch_name,
@@ -64,14 +63,10 @@ class LeakyReluSlopeDefault(Rule):
 
     def check(self, node: ast.AST, context: RuleContext) -> None:
         assert isinstance(node, ast.Call)
-        layer = clean_call(node, context, LEAKY_RELUS)
-        if layer is None or not layer.arguments.left_to_default(SLOPE):
+        found = left_to_differing_default(node, context, LEAKY_RELUS, SLOPE)
+        if found is None:
             return
-        difference = parameter_difference(layer.api, SLOPE)
-        if difference is None:
-            return
-        if not difference.defaults_differ or difference.torch_default is None:
-            return
+        layer, difference = found
         ported = ported_from_torch(context.source.text)
         torch_value = difference.torch_default
         message = (

@@ -6,8 +6,7 @@ import ast
 
 from msmigrate.analysis.findings import Category, Severity
 from msmigrate.rules.api_difference._ported_defaults import (
-    clean_call,
-    parameter_difference,
+    left_to_differing_default,
     ported_from_torch,
     python_source,
     restore_torch_default,
@@ -68,14 +67,12 @@ class SmoothL1LossReductionDefault(Rule):
 
     def check(self, node: ast.AST, context: RuleContext) -> None:
         assert isinstance(node, ast.Call)
-        layer = clean_call(node, context, SMOOTH_L1_LOSSES)
-        if layer is None or not layer.arguments.left_to_default(REDUCTION):
+        found = left_to_differing_default(node, context, SMOOTH_L1_LOSSES, REDUCTION)
+        if found is None:
             return
-        difference = parameter_difference(layer.api, REDUCTION)
-        if difference is None:
-            return
+        layer, difference = found
         torch_value = value_of_source(difference.torch_default)
-        if not difference.defaults_differ or not isinstance(torch_value, str):
+        if not isinstance(torch_value, str):
             return
         ported = ported_from_torch(context.source.text)
         wanted = python_source(torch_value)
