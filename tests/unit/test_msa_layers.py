@@ -22,6 +22,7 @@ from msmigrate.rules.api_difference.batchnorm_momentum_as_torch import BatchNorm
 from msmigrate.rules.api_difference.conv_defaults_differ_from_torch import ConvDefaultsDifferFromTorch
 from msmigrate.rules.api_difference.conv_padding_without_pad_mode import ConvPaddingWithoutPadMode
 from msmigrate.rules.api_difference.dropout_keep_prob_as_rate import DropoutKeepProbAsRate
+from msmigrate.rules.api_difference.torch_keyword_on_layer import TorchKeywordOnLayer
 from msmigrate.rules.api_difference.training_without_set_train import TrainingWithoutSetTrain
 from msmigrate.rules.base import Rule
 
@@ -517,6 +518,109 @@ def test_conv_with_a_choice_made_is_clean(call: str) -> None:
     assert findings_of(ConvDefaultsDifferFromTorch, f"conv = {call}\n") == []
 
 
+# -- MSA007 torch keywords on layers ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        (
+            "conv = nn.Conv2d(4, 8, 3, 1, 'pad', 1, bias=False)",
+            "conv = nn.Conv2d(4, 8, 3, 1, 'pad', 1, has_bias=False)",
+        ),
+        (
+            "conv = nn.Conv2d(in_channels=4, out_channels=8, kernel_size=3, groups=2, has_bias=True)",
+            "conv = nn.Conv2d(in_channels=4, out_channels=8, kernel_size=3, group=2, has_bias=True)",
+        ),
+        (
+            "conv = nn.Conv2d(groups=2, kernel_size=3, out_channels=8, in_channels=4, pad_mode='valid')",
+            "conv = nn.Conv2d(group=2, kernel_size=3, out_channels=8, in_channels=4, pad_mode='valid')",
+        ),
+        (
+            "bn = nn.BatchNorm2d(8, 1e-5, 0.9, track_running_stats=False)",
+            "bn = nn.BatchNorm2d(8, 1e-5, 0.9, use_batch_statistics=True)",
+        ),
+        (
+            "bn = nn.BatchNorm1d(num_features=8, track_running_stats=True)",
+            "bn = nn.BatchNorm1d(num_features=8, use_batch_statistics=None)",
+        ),
+        (
+            "conv = nn.Conv2d(4, 8, 3, pad_mode='pad', padding=1, padding_mode='zeros', has_bias=True)",
+            "conv = nn.Conv2d(4, 8, 3, pad_mode='pad', padding=1, has_bias=True)",
+        ),
+    ],
+    ids=["positional", "keyword", "reordered", "transform-positional", "transform-keyword", "drop-default"],
+)
+def test_torch_keyword_on_a_layer_is_an_error_with_a_safe_fix(line: str, expected: str) -> None:
+    finding = only_finding(TorchKeywordOnLayer, line + "\n")
+    assert finding.code == "MSA007" and finding.severity is Severity.ERROR
+    assert "raises TypeError (unexpected keyword argument" in finding.message
+    assert fixed_line(TorchKeywordOnLayer, line, FixSafety.SAFE) == expected
+
+
+def test_torch_keyword_finding_sits_on_the_keyword() -> None:
+    finding = only_finding(TorchKeywordOnLayer, "conv = nn.Conv2d(4, 8, 3, bias=False, has_bias=None)\n")
+    line = len(HEADER.splitlines()) + 1
+    column = "conv = nn.Conv2d(4, 8, 3, ".__len__()
+    assert (finding.span.line, finding.span.column, finding.span.end_column) == (
+        line,
+        column,
+        column + len("bias=False"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "safety", "says", "expected"),
+    [
+        (
+            "conv = nn.Conv2d(4, 8, 3, padding_mode='reflect')",
+            FixSafety.UNSAFE,
+            "pad first (ops.pad / nn.Pad)",
+            "conv = nn.Conv2d(4, 8, 3)",
+        ),
+        (
+            "drop = nn.Dropout(p=0.1, inplace=True)",
+            FixSafety.UNSAFE,
+            "MindSpore has no in-place dropout",
+            "drop = nn.Dropout(p=0.1)",
+        ),
+        (
+            "drop = nn.Dropout(p=0.1, inplace=False)",
+            FixSafety.SAFE,
+            "MindSpore's Dropout has no `inplace`",
+            "drop = nn.Dropout(p=0.1)",
+        ),
+    ],
+)
+def test_torch_only_keywords_are_dropped_safely_only_at_their_torch_default(
+    line: str, safety: FixSafety, says: str, expected: str
+) -> None:
+    finding = only_finding(TorchKeywordOnLayer, line + "\n")
+    assert says in finding.message
+    assert [o.safety for o in finding.fixes] == [safety]
+    assert fixed_line(TorchKeywordOnLayer, line, safety) == expected
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "conv = nn.Conv2d(4, 8, 3, pad_mode='pad', padding=1, has_bias=True, group=2)",
+        "bn = nn.BatchNorm2d(8, use_batch_statistics=True)",
+        "conv = mint.nn.Conv2d(4, 8, 3, bias=False, padding_mode='reflect')",
+        "dense = nn.Dense(4, 8, bias=False)",
+        "conv = nn.Conv2d(4, 8, 3, **options)",
+    ],
+)
+def test_accepted_keywords_mint_layers_and_other_apis_are_left_alone(line: str) -> None:
+    assert findings_of(TorchKeywordOnLayer, line + "\n") == []
+
+
+def test_a_computed_track_running_stats_gets_no_fix() -> None:
+    finding = only_finding(TorchKeywordOnLayer, "bn = nn.BatchNorm2d(8, track_running_stats=flag)\n")
+    assert finding.fixes == ()
+    assert "False (always batch statistics) is True" in finding.message
+
+
 # -- shared pieces -----------------------------------------------------------------------------------------
 
 
@@ -549,6 +653,7 @@ def test_transformed_text_and_numbers() -> None:
         BatchNormFrozenStatistics,
         ConvPaddingWithoutPadMode,
         ConvDefaultsDifferFromTorch,
+        TorchKeywordOnLayer,
     ],
 )
 def test_reference_links_are_the_pinned_pages_of_the_mapping_data(rule: type[Rule]) -> None:

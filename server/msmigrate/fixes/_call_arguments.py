@@ -13,7 +13,21 @@ from msmigrate.fixes.core import FixError, FixTarget
 
 
 def reported_call(target: FixTarget) -> cst.Call:
-    return target.node_at(cst.Call)
+    """The call at the finding's span, or the call whose argument (`bias=True`) is at the span."""
+    for node in target.nodes_at():
+        if isinstance(node, cst.Call):
+            return node
+    for node in target.nodes_at():
+        if isinstance(node, cst.Arg):
+            return target.enclosing(cst.Call, node)
+    raise FixError("no call at the finding's position; re-run the analysis")
+
+
+def keyword_named(call: cst.Call, name: str) -> cst.Arg:
+    for argument in call.args:
+        if argument.keyword is not None and argument.keyword.value == name:
+            return argument
+    raise FixError(f"the call passes no `{name}=`")
 
 
 def find_argument(call: cst.Call, api: str, name: str) -> cst.Arg | None:

@@ -274,7 +274,22 @@ def percent(value: float) -> str:
 SET_ARGUMENT = "set-argument-value"
 
 
-def set_argument_offer(title: str, safety: FixSafety, layer: LayerCall, parameter: str, value: str) -> FixOffer:
-    """Pass `value` (source text) for `parameter` of the reported layer call, in place or as a new keyword."""
-    params = (("api", layer.api), ("parameter", parameter), ("value", value))
+def set_argument_offer(
+    title: str, safety: FixSafety, layer: LayerCall, parameter: str, value: str, replaces: str | None = None
+) -> FixOffer:
+    """Pass `value` (source text) for `parameter` of the reported layer call, in place or as a new keyword.
+
+    With `replaces`, the keyword argument of that (torch) name is replaced by `parameter=value`.
+    """
+    params: tuple[tuple[str, str], ...] = (("api", layer.api), ("parameter", parameter), ("value", value))
+    if replaces is not None:
+        params = (*params, ("replaces", replaces))
     return FixOffer(title, safety, SET_ARGUMENT, params)
+
+
+DROP_KEYWORD = "drop-keyword"
+
+
+def drop_keyword_offer(title: str, safety: FixSafety, keyword: str) -> FixOffer:
+    """Remove the keyword argument `keyword=` of the reported call (or of the reported keyword argument)."""
+    return FixOffer(title, safety, DROP_KEYWORD, (("keyword", keyword),))
