@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 
@@ -223,6 +225,17 @@ def test_user_code_that_hangs_is_killed_at_the_timeout():
     assert result.error.kind == "timeout"
     assert result.error.message.startswith("timed out after 10 s while ")
     assert time.monotonic() - started < 25
+
+
+def test_an_interpreter_without_the_frameworks_is_an_import_error(tmp_path):
+    environment = tmp_path / "bare-venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(environment)], check=True, timeout=120)
+    interpreter = environment / "bin" / "python"
+    result = check("conv_torch.py", "ConvNet", "conv_mindspore.py", "ConvNet", interpreter=str(interpreter))
+    assert result.error.kind == "import_error" and result.equivalent is None
+    assert result.error.message == (
+        f"{interpreter} cannot import numpy: install msmigrate[equiv] there or choose another interpreter"
+    )
 
 
 def test_cancel_kills_the_worker():
