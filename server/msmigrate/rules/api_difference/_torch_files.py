@@ -22,12 +22,21 @@ MAX_LISTED_DIFFERENCES = 4
 _TRANSFORM_INPUT = re.compile(r"\bx\b")
 
 
+# Four rules ask for the same callee's names on every call of a file; the answer is kept on the node (a
+# tree lives for one analysis, and a node belongs to one code unit, so to one import table).
+_MEMO_ATTRIBUTE = "_msmigrate_torch_names"
+
+
 def torch_names(context: RuleContext, expr: ast.expr) -> frozenset[str]:
     """The callee's qualified names when every candidate is a torch name; else empty."""
+    memo = getattr(expr, _MEMO_ATTRIBUTE, None)
+    if memo is not None:
+        return memo
     names = context.qualified_names(expr)
-    if names and all(name == TORCH_ROOT or name.startswith(TORCH_ROOT + ".") for name in names):
-        return names
-    return frozenset()
+    if not (names and all(name == TORCH_ROOT or name.startswith(TORCH_ROOT + ".") for name in names)):
+        names = frozenset()
+    setattr(expr, _MEMO_ATTRIBUTE, names)
+    return names
 
 
 class FirstPerFile:
