@@ -50,6 +50,8 @@ class LayerCall:
 
 
 def layer_call(call: ast.Call, context: RuleContext, apis: frozenset[str]) -> LayerCall | None:
+    if not could_name(call.func, apis):
+        return None
     names = context.qualified_names(call.func)
     if not names or not names <= apis or len(names) != 1:
         return None
@@ -58,6 +60,20 @@ def layer_call(call: ast.Call, context: RuleContext, apis: frozenset[str]) -> La
     if arguments is None:
         return None
     return LayerCall(call, api, arguments)
+
+
+def could_name(func: ast.expr, apis: frozenset[str]) -> bool:
+    """Whether `func` can resolve to one of `apis`: an attribute access keeps the API's last name.
+
+    Resolving qualified names costs more than every other check of these rules together, and most calls
+    (`self.conv1(x)`, `ops.add(a, b)`) are ruled out by their last name alone.
+    """
+    return not isinstance(func, ast.Attribute) or func.attr in last_names(apis)
+
+
+@cache
+def last_names(apis: frozenset[str]) -> frozenset[str]:
+    return frozenset(api.rsplit(".", 1)[-1] for api in apis)
 
 
 @cache

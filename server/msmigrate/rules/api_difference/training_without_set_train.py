@@ -6,6 +6,7 @@ import ast
 import re
 
 from msmigrate.analysis.findings import Category, Severity
+from msmigrate.rules.api_difference._layers import could_name
 from msmigrate.rules.base import Rule, RuleContext
 
 # Calls that compute gradients for a training step. None of them changes a Cell's mode (measured on
@@ -100,7 +101,7 @@ class TrainingWithoutSetTrain(Rule):
 
     def check(self, node: ast.AST, context: RuleContext) -> None:
         assert isinstance(node, ast.Call)
-        if self._reported:
+        if self._reported or not could_name(node.func, TRAINING_CALLS):
             return
         names = context.qualified_names(node.func)
         if not names or not names <= TRAINING_CALLS:
