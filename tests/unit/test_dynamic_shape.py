@@ -6,6 +6,8 @@ here the engine's findings must agree with those claims and with the `# expect:`
 
 from __future__ import annotations
 
+import ast
+import json
 import textwrap
 from pathlib import Path
 
@@ -13,7 +15,9 @@ import pytest
 
 from msmigrate.analysis.calls import signatures_for
 from msmigrate.analysis.engine import Engine
-from msmigrate.analysis.findings import Category, Finding, FixSafety, Severity
+from msmigrate.analysis.facts import collect_facts
+from msmigrate.analysis.findings import Category, Finding, FixOffer, FixSafety, Severity
+from msmigrate.analysis.values import ValueKind, value_kinds_of
 from msmigrate.fixes import compute_edits
 from msmigrate.fixes.core import apply_edits
 from msmigrate.rules import all_rules
@@ -423,3 +427,45 @@ def test_branch_fix_rewrites_every_selected_branch() -> None:
     )
     assert "            y = x * mask\n        else:\n            y = ops.zeros_like(x)\n" in fixed
     assert findings_of(fixed) == []
+
+
+@pytest.mark.parametrize("path", example_files(), ids=lambda path: path.stem)
+def test_fix_parameters_survive_the_trip_through_diagnostic_data(path: Path) -> None:
+    """The language server stores a fix's parameters as JSON in `Diagnostic.data` and rebuilds the offer."""
+    text = path.read_text(encoding="utf-8")
+    for finding in Engine().analyze(text).findings:
+        for offer in finding.fixes:
+            wired = json.loads(json.dumps(offer.param_dict()))
+            rebuilt = FixOffer(offer.title, offer.safety, offer.fix_id, tuple(sorted(wired.items())))
+            assert compute_edits(text, finding, rebuilt) == compute_edits(text, finding, offer)
+
+
+def test_value_kinds_used_by_the_rules() -> None:
+    source = textwrap.dedent(
+        """
+        import torch
+        from torch import nn
+
+        class Block(nn.Module):
+            def forward(self, x):
+                a = x.sum()
+                b = a * 2
+                c = b + 1
+                d = int(c)
+                e = min(3, d)
+                return e, len(x), x.dim(), x.size(0), x.shape[0]
+
+        def helper(x):
+            return x
+        """
+    )
+    tree = ast.parse(source)
+    facts = collect_facts(tree, source)
+    forward = facts.classes["Block"].methods["forward"]
+    kinds = value_kinds_of(forward, facts, facts.imports)
+    assert kinds is not None
+    returned = forward.body[-1].value
+    assert isinstance(returned, ast.Tuple)
+    assert [kinds.kind_of(element) for element in returned.elts] == [ValueKind.TENSOR] + [ValueKind.STATIC] * 4
+    helper_kinds = value_kinds_of(facts.functions["helper"], facts, facts.imports)
+    assert helper_kinds is not None and helper_kinds.kind_of(ast.Name("x")) is ValueKind.UNKNOWN

@@ -10,8 +10,9 @@ tensor method (`x.masked_select(mask)`). Signatures are those of the installed p
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 
 from msmigrate.analysis.calls import BoundArguments, Signature, bind_call
 from msmigrate.analysis.facts import Framework
@@ -54,6 +55,20 @@ class ApiTable:
     primitives: dict[str, Api]  # qualified primitive class -> api of its `__call__`
     mindspore_methods: dict[str, Api]  # tensor method name -> api (MindSpore tensors)
     torch_methods: dict[str, Api]  # tensor method name -> api (torch tensors)
+
+    @cached_property
+    def last_names(self) -> frozenset[str]:
+        """The attribute names an `a.b.<name>(...)` call must end with to reach one of these APIs."""
+        qualified = [*self.functions, *self.primitives]
+        return (
+            frozenset(name.rsplit(".", 1)[-1] for name in qualified)
+            | self.mindspore_methods.keys()
+            | (self.torch_methods.keys())
+        )
+
+    @cached_property
+    def primitive_names(self) -> frozenset[str]:
+        return frozenset(name.rsplit(".", 1)[-1] for name in self.primitives)
 
     def merged(self, other: ApiTable) -> ApiTable:
         return ApiTable(
@@ -120,45 +135,83 @@ def short(expr: ast.expr) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def resolve(call: ast.Call, context: RuleContext, apis: ApiTable) -> ResolvedCall | None:
-    """Which API of `apis` the call reaches, with its arguments bound; None when it is none of them."""
+def resolve(
+    call: ast.Call,
+    context: RuleContext,
+    apis: ApiTable,
+    worth_checking: Callable[[ResolvedCall], bool] | None = None,
+) -> ResolvedCall | None:
+    """Which API of `apis` the call reaches, with its arguments bound; None when it is none of them.
+
+    Most calls reach none: the callee's last name rules them out before any name resolution. A
+    tensor method needs its receiver to be a tensor, which costs the function's value analysis, so
+    `worth_checking` (given the binding) can rule the call out first (`x.sum()` without an axis).
+    """
     func = call.func
+    if isinstance(func, ast.Call):  # `ops.TopK()(x, k)`
+        primitive = _primitive_class(func, context, apis)
+        return ResolvedCall(primitive, call, bind_call(call, primitive.parsed), None) if primitive else None
+    if isinstance(func, ast.Name):
+        return _function_call(call, context.qualified_names(func), apis)
+    if not isinstance(func, ast.Attribute):
+        return None
+    primitive = _primitive_from_init(func, context, apis)
+    if primitive is not None:
+        return ResolvedCall(primitive, call, bind_call(call, primitive.parsed), None)
+    if func.attr not in apis.last_names:
+        return None
     names = context.qualified_names(func)
+    if names:
+        return _function_call(call, names, apis)
+    methods = apis.torch_methods if is_torch_file(context) else apis.mindspore_methods
+    api = methods.get(func.attr)
+    if api is None:
+        return None
+    resolved = ResolvedCall(api, call, bind_call(call, api.parsed), func.value)
+    if worth_checking is not None and not worth_checking(resolved):
+        return None
+    return resolved if is_tensor(func.value, context) else None
+
+
+def _function_call(call: ast.Call, names: frozenset[str], apis: ApiTable) -> ResolvedCall | None:
     for name in sorted(names):
         api = apis.functions.get(name)
         if api is not None:
             return ResolvedCall(api, call, bind_call(call, api.parsed), None)
-    primitive = _primitive_of(func, context, apis)
-    if primitive is not None:
-        return ResolvedCall(primitive, call, bind_call(call, primitive.parsed), None)
-    if isinstance(func, ast.Attribute) and not names:
-        methods = apis.torch_methods if is_torch_file(context) else apis.mindspore_methods
-        api = methods.get(func.attr)
-        values = context.values
-        if api is not None and values is not None and values.kind_of(func.value) is ValueKind.TENSOR:
-            return ResolvedCall(api, call, bind_call(call, api.parsed), func.value)
     return None
 
 
-def _primitive_of(func: ast.expr, context: RuleContext, apis: ApiTable) -> Api | None:
-    """`ops.TopK()(...)`, or `self.topk(...)` where `__init__` sets `self.topk = ops.TopK()`."""
-    if isinstance(func, ast.Call):
-        return _primitive_class(func, context, apis)
-    if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self"):
+def _is_self_attribute(func: ast.Attribute) -> bool:
+    return isinstance(func.value, ast.Name) and func.value.id == "self"
+
+
+def _primitive_from_init(func: ast.Attribute, context: RuleContext, apis: ApiTable) -> Api | None:
+    """`self.topk(...)` where `__init__` sets `self.topk = ops.TopK()`."""
+    if not apis.primitives or not _is_self_attribute(func) or context.function is None:
         return None
-    function = context.function
-    owner = context.facts.class_of_method(function) if function is not None else None
+    owner = context.facts.class_of_method(context.function)
     if owner is None:
         return None
-    values = context.facts.init_attribute_values(owner).get(func.attr, [])
-    found = {_primitive_class(value, context, apis) if isinstance(value, ast.Call) else None for value in values}
-    if len(found) == 1:
-        return found.pop()
-    return None
+    created = context.facts.init_attribute_values(owner).get(func.attr, [])
+    if not created or not all(
+        isinstance(value, ast.Call) and _last_name(value.func) in apis.primitive_names for value in created
+    ):
+        return None
+    found = {_primitive_class(value, context, apis) for value in created if isinstance(value, ast.Call)}
+    return found.pop() if len(found) == 1 else None
+
+
+def _last_name(expr: ast.expr) -> str:
+    if isinstance(expr, ast.Attribute):
+        return expr.attr
+    return expr.id if isinstance(expr, ast.Name) else ""
 
 
 def _primitive_class(creation: ast.Call, context: RuleContext, apis: ApiTable) -> Api | None:
-    for name in sorted(context.qualified_names(creation.func)):
+    callee = creation.func
+    if isinstance(callee, ast.Attribute) and callee.attr not in apis.primitive_names:
+        return None
+    for name in sorted(context.qualified_names(callee)):
         api = apis.primitives.get(name)
         if api is not None:
             return api
@@ -172,3 +225,14 @@ def is_torch_file(context: RuleContext) -> bool:
 def is_tensor(expr: ast.expr | None, context: RuleContext) -> bool:
     values = context.values
     return expr is not None and values is not None and values.kind_of(expr) is ValueKind.TENSOR
+
+
+def is_literal(expr: ast.expr | None) -> bool:
+    """`3`, `-1`, `None`, `(0, 1)`: known without any analysis (so never computed from tensors)."""
+    if expr is None or isinstance(expr, ast.Constant):
+        return True
+    if isinstance(expr, ast.UnaryOp):
+        return isinstance(expr.operand, ast.Constant)
+    if isinstance(expr, ast.Tuple | ast.List):
+        return all(is_literal(element) for element in expr.elts)
+    return False

@@ -84,10 +84,10 @@ SHAPE_ERASING_FUNCTIONS = frozenset(
 
 def is_boolean_tensor(expr: ast.expr, context: RuleContext) -> bool:
     """`x > 0`, `~mask`, `a & b`, `ops.logical_and(...)`, `m.bool()`, or a name always bound to one."""
-    values = context.values
-    if values is None or values.kind_of(expr) is not ValueKind.TENSOR:
+    if not _is_boolean(expr, context, set()):
         return False
-    return _is_boolean(expr, context, set())
+    values = context.values
+    return values is not None and values.kind_of(expr) is ValueKind.TENSOR
 
 
 def _is_boolean(expr: ast.expr, context: RuleContext, visiting: set[str]) -> bool:

@@ -7,7 +7,7 @@ import ast
 from msmigrate.analysis.facts import Framework
 from msmigrate.analysis.findings import Category, FixOffer
 from msmigrate.rules.base import Rule, RuleContext
-from msmigrate.rules.dynamic_shape._apis import is_tensor, is_torch_file, short
+from msmigrate.rules.dynamic_shape._apis import is_literal, is_tensor, is_torch_file, short
 from msmigrate.rules.dynamic_shape._dataflow import is_boolean_tensor
 from msmigrate.rules.dynamic_shape._masking import index_broadcast, mask_fix_offer
 from msmigrate.rules.dynamic_shape._report import report_dynamic
@@ -71,12 +71,12 @@ class BooleanMaskIndexing(Rule):
 
     def check(self, node: ast.AST, context: RuleContext) -> None:
         assert isinstance(node, ast.Subscript)
-        if not isinstance(node.ctx, ast.Load) or not is_tensor(node.value, context):
+        if not isinstance(node.ctx, ast.Load):
             return
         index = node.slice
         parts = index.elts if isinstance(index, ast.Tuple) else [index]
-        mask = next((part for part in parts if is_boolean_tensor(part, context)), None)
-        if mask is None:
+        mask = next((part for part in parts if not is_literal(part) and is_boolean_tensor(part, context)), None)
+        if mask is None or not is_tensor(node.value, context):
             return
         fixes: tuple[FixOffer, ...] = ()
         if mask is index and not is_torch_file(context):

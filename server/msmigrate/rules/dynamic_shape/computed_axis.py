@@ -7,7 +7,7 @@ import ast
 from msmigrate.analysis.facts import Framework
 from msmigrate.analysis.findings import Category
 from msmigrate.rules.base import Rule, RuleContext
-from msmigrate.rules.dynamic_shape._apis import ResolvedCall, is_tensor, resolve, short
+from msmigrate.rules.dynamic_shape._apis import ResolvedCall, is_literal, is_tensor, resolve, short
 from msmigrate.rules.dynamic_shape._families import AXIS_PARAMETERS, PERMUTATION_PARAMETERS, PERMUTATIONS, REDUCTIONS
 from msmigrate.rules.dynamic_shape._report import report_dynamic
 
@@ -72,7 +72,7 @@ class ComputedAxis(Rule):
             (REDUCTIONS, AXIS_PARAMETERS, "reduces along"),
             (PERMUTATIONS, PERMUTATION_PARAMETERS, "permutes the axes by"),
         ):
-            resolved = resolve(node, context, apis)
+            resolved = resolve(node, context, apis, lambda found, axes=parameters: _any_computed(found, axes))
             if resolved is None:
                 continue
             axis = next((value for value in _axis_arguments(resolved, parameters) if is_tensor(value, context)), None)
@@ -90,3 +90,7 @@ def _axis_arguments(resolved: ResolvedCall, parameters: tuple[str, ...]) -> list
     if resolved.arguments.signature.accepts_any_positional:
         found.extend(argument for argument in resolved.call.args if not isinstance(argument, ast.Starred))
     return found
+
+
+def _any_computed(resolved: ResolvedCall, parameters: tuple[str, ...]) -> bool:
+    return any(not is_literal(axis) for axis in _axis_arguments(resolved, parameters))

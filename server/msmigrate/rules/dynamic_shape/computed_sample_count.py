@@ -7,7 +7,7 @@ import ast
 from msmigrate.analysis.facts import Framework
 from msmigrate.analysis.findings import Category
 from msmigrate.rules.base import Rule, RuleContext
-from msmigrate.rules.dynamic_shape._apis import is_tensor, resolve, short
+from msmigrate.rules.dynamic_shape._apis import ResolvedCall, is_literal, is_tensor, resolve, short
 from msmigrate.rules.dynamic_shape._families import CONSTANT_COUNT_ONLY, SAMPLE_COUNT_PARAMETERS, SAMPLERS
 from msmigrate.rules.dynamic_shape._report import report_dynamic
 
@@ -71,10 +71,10 @@ class ComputedSampleCount(Rule):
 
     def check(self, node: ast.AST, context: RuleContext) -> None:
         assert isinstance(node, ast.Call)
-        resolved = resolve(node, context, SAMPLERS)
+        resolved = resolve(node, context, SAMPLERS, lambda found: not is_literal(sample_count(found)))
         if resolved is None:
             return
-        count = next((resolved.argument(name) for name in SAMPLE_COUNT_PARAMETERS if resolved.argument(name)), None)
+        count = sample_count(resolved)
         if not is_tensor(count, context):
             return
         assert count is not None
@@ -84,3 +84,7 @@ class ComputedSampleCount(Rule):
             compile_error = f"the sample count `{short(count)}` is computed from tensors, and it must be a constant"
         detail = f"draws `{short(count)}` samples, a count computed from tensors, so its output length varies with data"
         report_dynamic(context, node, resolved.shown, detail, torch_api=resolved.api.torch, compile_error=compile_error)
+
+
+def sample_count(resolved: ResolvedCall) -> ast.expr | None:
+    return next((resolved.argument(name) for name in SAMPLE_COUNT_PARAMETERS if resolved.argument(name)), None)

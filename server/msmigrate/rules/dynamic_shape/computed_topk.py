@@ -7,7 +7,7 @@ import ast
 from msmigrate.analysis.facts import Framework
 from msmigrate.analysis.findings import Category, FixOffer, FixSafety
 from msmigrate.rules.base import Rule, RuleContext
-from msmigrate.rules.dynamic_shape._apis import ResolvedCall, is_tensor, is_torch_file, resolve, short
+from msmigrate.rules.dynamic_shape._apis import ResolvedCall, is_literal, is_tensor, is_torch_file, resolve, short
 from msmigrate.rules.dynamic_shape._families import TOPK
 from msmigrate.rules.dynamic_shape._report import report_dynamic
 
@@ -81,7 +81,7 @@ class ComputedTopK(Rule):
 
     def check(self, node: ast.AST, context: RuleContext) -> None:
         assert isinstance(node, ast.Call)
-        resolved = resolve(node, context, TOPK)
+        resolved = resolve(node, context, TOPK, lambda found: not is_literal(found.argument("k")))
         if resolved is None:
             return
         k = resolved.argument("k")

@@ -7,7 +7,7 @@ import ast
 from msmigrate.analysis.facts import Framework, FunctionNode
 from msmigrate.analysis.findings import Category
 from msmigrate.rules.base import Rule, RuleContext
-from msmigrate.rules.dynamic_shape._apis import is_tensor, resolve, short
+from msmigrate.rules.dynamic_shape._apis import ResolvedCall, is_literal, is_tensor, resolve, short
 from msmigrate.rules.dynamic_shape._dataflow import DynamicShapes, Origin, dynamic_shapes, is_boolean_tensor
 from msmigrate.rules.dynamic_shape._families import GATHER, INDEX_PARAMETERS
 from msmigrate.rules.dynamic_shape._report import report_dynamic
@@ -69,36 +69,34 @@ class DataDependentGatherIndex(Rule):
         self._trackers: dict[FunctionNode, DynamicShapes] = {}
 
     def check(self, node: ast.AST, context: RuleContext) -> None:
-        tracker = dynamic_shapes(context, self._trackers)
-        if tracker is None:
-            return
         if isinstance(node, ast.Call):
-            self._check_call(node, tracker, context)
+            self._check_call(node, context)
         elif isinstance(node, ast.Subscript):
-            self._check_subscript(node, tracker, context)
+            self._check_subscript(node, context)
 
-    def _check_call(self, call: ast.Call, tracker: DynamicShapes, context: RuleContext) -> None:
-        resolved = resolve(call, context, GATHER)
-        if resolved is None:
-            return
-        index = next((resolved.argument(name) for name in INDEX_PARAMETERS if resolved.argument(name)), None)
-        if index is None:
+    def _check_call(self, call: ast.Call, context: RuleContext) -> None:
+        resolved = resolve(call, context, GATHER, lambda found: not is_literal(_index_of(found)))
+        index = _index_of(resolved) if resolved is not None else None
+        tracker = dynamic_shapes(context, self._trackers) if index is not None else None
+        if resolved is None or index is None or tracker is None:
             return
         origin = tracker.origin_of(index)
         if origin is not None:
             self._report(call, resolved.shown, index, origin, context, resolved.api.torch)
 
-    def _check_subscript(self, subscript: ast.Subscript, tracker: DynamicShapes, context: RuleContext) -> None:
-        if not isinstance(subscript.ctx, ast.Load) or not is_tensor(subscript.value, context):
-            return
+    def _check_subscript(self, subscript: ast.Subscript, context: RuleContext) -> None:
         index = subscript.slice
-        if isinstance(index, ast.Slice | ast.Tuple) or not is_tensor(index, context):
+        if not isinstance(subscript.ctx, ast.Load) or isinstance(index, ast.Slice | ast.Tuple) or is_literal(index):
+            return
+        tracker = dynamic_shapes(context, self._trackers)
+        if tracker is None:
+            return
+        origin = tracker.origin_of(index)
+        if origin is None or not is_tensor(index, context) or not is_tensor(subscript.value, context):
             return
         if is_boolean_tensor(index, context):
             return  # boolean-mask indexing is MSD002's
-        origin = tracker.origin_of(index)
-        if origin is not None:
-            self._report(subscript, f"`{short(subscript)}`", index, origin, context, False)
+        self._report(subscript, f"`{short(subscript)}`", index, origin, context, False)
 
     def _report(
         self, node: ast.expr, shown: str, index: ast.expr, origin: Origin, context: RuleContext, torch_api: bool
@@ -108,3 +106,7 @@ class DataDependentGatherIndex(Rule):
             f"({origin.description}, line {origin.line})"
         )
         report_dynamic(context, node, shown, detail, torch_api=torch_api)
+
+
+def _index_of(resolved: ResolvedCall) -> ast.expr | None:
+    return next((resolved.argument(name) for name in INDEX_PARAMETERS if resolved.argument(name)), None)

@@ -7,7 +7,7 @@ import ast
 from msmigrate.analysis.facts import Framework
 from msmigrate.analysis.findings import Category
 from msmigrate.rules.base import Rule, RuleContext
-from msmigrate.rules.dynamic_shape._apis import is_tensor, short
+from msmigrate.rules.dynamic_shape._apis import is_literal, is_tensor, short
 from msmigrate.rules.dynamic_shape._report import report_dynamic
 
 
@@ -65,15 +65,21 @@ class TensorBoundSlice(Rule):
 
     def check(self, node: ast.AST, context: RuleContext) -> None:
         assert isinstance(node, ast.Subscript)
-        if not isinstance(node.ctx, ast.Load) or not is_tensor(node.value, context):
+        if not isinstance(node.ctx, ast.Load):
             return
         index = node.slice
         parts = index.elts if isinstance(index, ast.Tuple) else [index]
-        for part in parts:
-            if not isinstance(part, ast.Slice):
-                continue
-            bound = next((b for b in (part.lower, part.upper, part.step) if is_tensor(b, context)), None)
-            if bound is not None:
+        bounds = [
+            bound
+            for part in parts
+            if isinstance(part, ast.Slice)
+            for bound in (part.lower, part.upper, part.step)
+            if not is_literal(bound)
+        ]
+        if not bounds or not is_tensor(node.value, context):
+            return
+        for bound in bounds:
+            if is_tensor(bound, context):
                 detail = f"slices at `{short(bound)}`, a value computed from tensors, so its length depends on the data"
                 report_dynamic(context, node, f"`{short(node)}`", detail)
                 return
