@@ -323,11 +323,6 @@ def test_multi_line_calls_keep_one_argument_per_line() -> None:
     assert "            ceil_mode=False,\n            stride=2,\n        )" in fixed(text, found)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="set-argument-value (fixes/_call_arguments.append_argument) indents a new argument after a single "
-    "trailing-comma argument like the closing parenthesis",
-)
 def test_a_single_argument_multi_line_call_keeps_one_argument_per_line() -> None:
     text = in_init("self.pool = nn.MaxPool2d(", "    kernel_size=2,", ")")
     found = only(text, "MSA010")

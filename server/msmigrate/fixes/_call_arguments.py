@@ -76,8 +76,14 @@ def append_argument(call: cst.Call, new: cst.Arg) -> cst.Call:
         return call.with_changes(args=[new])
     last = args[-1]
     if isinstance(last.comma, cst.Comma):
-        # A trailing comma stays trailing; the new argument is laid out like the one before it.
-        separator = args[-2].comma if len(args) > 1 and isinstance(args[-2].comma, cst.Comma) else last.comma
+        # A trailing comma stays trailing; the new argument is laid out like the one before it, or for a
+        # single argument, like that argument after the opening parenthesis (not like the closing one).
+        if len(args) > 1 and isinstance(args[-2].comma, cst.Comma):
+            separator = args[-2].comma
+        elif isinstance(call.whitespace_before_args, cst.ParenthesizedWhitespace):
+            separator = last.comma.with_changes(whitespace_after=call.whitespace_before_args)
+        else:
+            separator = last.comma
         args[-1] = last.with_changes(comma=separator)
         args.append(new.with_changes(comma=last.comma))
     else:
