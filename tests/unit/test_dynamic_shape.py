@@ -469,3 +469,27 @@ def test_value_kinds_used_by_the_rules() -> None:
     assert [kinds.kind_of(element) for element in returned.elts] == [ValueKind.TENSOR] + [ValueKind.STATIC] * 4
     helper_kinds = value_kinds_of(facts.functions["helper"], facts, facts.imports)
     assert helper_kinds is not None and helper_kinds.kind_of(ast.Name("x")) is ValueKind.UNKNOWN
+
+
+def test_inputs_and_attributes_used_as_sizes_are_not_claimed() -> None:
+    """A size passed in (`k`, `axis`, `flag`) may be a Python number, a constant to the graph: no claim."""
+    findings = findings_of(
+        """
+        from mindspore import nn, ops
+
+        class Net(nn.Cell):
+            def __init__(self):
+                super().__init__()
+                self.k = 3
+
+            def construct(self, x, k, axis, flag):
+                a = ops.topk(x, k)[0] + ops.topk(x, int(k))[0] + ops.topk(x, self.k)[0]
+                b = x.sum(axis) + x[: k - 1].sum()
+                if flag:
+                    y = x[0]
+                else:
+                    y = x
+                return a, b, y, ops.topk(x, (x > 0).sum())[0]
+        """
+    )
+    assert [(finding.span.line, finding.code) for finding in findings] == [(16, "MSD004")]

@@ -16,7 +16,7 @@ from functools import cache, cached_property
 
 from msmigrate.analysis.calls import BoundArguments, Signature, bind_call
 from msmigrate.analysis.facts import Framework
-from msmigrate.analysis.values import ValueKind
+from msmigrate.analysis.values import STATIC_BUILTINS, ValueKind
 from msmigrate.rules.base import RuleContext
 
 MINDSPORE_FUNCTION_MODULES = ("mindspore.ops.", "mindspore.mint.", "mindspore.ops.functional.")
@@ -236,3 +236,38 @@ def is_literal(expr: ast.expr | None) -> bool:
     if isinstance(expr, ast.Tuple | ast.List):
         return all(is_literal(element) for element in expr.elts)
     return False
+
+
+def is_computed_tensor(expr: ast.expr | None, context: RuleContext) -> bool:
+    """A tensor value computed in this function (`(x > 0).sum()`, `int(mask.sum())`, a name bound to one).
+
+    An input or an attribute used as it is (`topk(x, k)` with `k` a parameter, `self.k`) is not: the
+    caller may pass a Python number, which graph mode treats as a constant, so nothing can be claimed.
+    """
+    return is_tensor(expr, context) and _computed(expr, context, set())  # type: ignore[arg-type]
+
+
+def _computed(expr: ast.expr, context: RuleContext, visiting: set[str]) -> bool:
+    if isinstance(expr, ast.Name):
+        if context.function is None or expr.id in visiting:
+            return False
+        bound = context.facts.index_of(context.function).bindings.get(expr.id, [])
+        visiting.add(expr.id)
+        try:
+            return any(value is not None and _computed(value, context, visiting) for value in bound)
+        finally:
+            visiting.discard(expr.id)
+    if isinstance(expr, ast.Attribute) and _is_self_attribute(expr):
+        return False
+    if isinstance(expr, ast.Constant):
+        return False
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id in STATIC_BUILTINS:
+        # `int(k)`, `min(4, k)`: as computed as their arguments.
+        arguments = [*expr.args, *(keyword.value for keyword in expr.keywords)]
+        return any(_computed(argument, context, visiting) for argument in arguments)
+    if isinstance(expr, ast.BinOp | ast.UnaryOp | ast.BoolOp | ast.Compare | ast.IfExp | ast.Tuple | ast.List):
+        return any(
+            _computed(child, context, visiting) for child in ast.iter_child_nodes(expr) if isinstance(child, ast.expr)
+        )
+    # A tensor operation, an element of a tensor, a tensor method: computed from tensor values.
+    return is_tensor(expr, context)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from msmigrate.analysis.facts import FunctionNode
 from msmigrate.analysis.values import ValueKind
 from msmigrate.rules.base import RuleContext
-from msmigrate.rules.dynamic_shape._apis import resolve, short
+from msmigrate.rules.dynamic_shape._apis import is_computed_tensor, resolve, short
 from msmigrate.rules.dynamic_shape._families import (
     ARANGE,
     SAMPLE_COUNT_PARAMETERS,
@@ -197,15 +197,17 @@ class DynamicShapes:
         if selected is not None and selects_by_data(selected.api.family, call):
             return Origin(selected.shown, line)
         topk = resolve(call, context, TOPK)
-        if topk is not None and _is_tensor(topk.argument("k"), context):
+        if topk is not None and is_computed_tensor(topk.argument("k"), context):
             return Origin(f"{topk.shown} with a computed `k`", line)
         sampler = resolve(call, context, SAMPLERS)
         if sampler is not None:
             count = next((sampler.argument(name) for name in SAMPLE_COUNT_PARAMETERS if sampler.argument(name)), None)
-            if _is_tensor(count, context):
+            if is_computed_tensor(count, context):
                 return Origin(f"{sampler.shown} with a computed count", line)
         arange = resolve(call, context, ARANGE)
-        if arange is not None and any(_is_tensor(arange.argument(name), context) for name in ("start", "end", "step")):
+        if arange is not None and any(
+            is_computed_tensor(arange.argument(name), context) for name in ("start", "end", "step")
+        ):
             return Origin(f"{arange.shown} with a computed bound", line)
         func = call.func
         if context.qualified_names(func) & SHAPE_ERASING_FUNCTIONS:
@@ -227,7 +229,7 @@ class DynamicShapes:
         parts = index.elts if isinstance(index, ast.Tuple) else [index]
         for part in parts:
             if isinstance(part, ast.Slice):
-                if any(_is_tensor(bound, context) for bound in (part.lower, part.upper, part.step)):
+                if any(is_computed_tensor(bound, context) for bound in (part.lower, part.upper, part.step)):
                     return Origin(f"`{short(subscript)}` (a slice with a computed bound)", subscript.lineno)
             elif is_boolean_tensor(part, context):
                 return Origin(f"`{short(subscript)}` (boolean-mask indexing)", subscript.lineno)

@@ -7,7 +7,7 @@ import ast
 from msmigrate.analysis.facts import Framework
 from msmigrate.analysis.findings import Category
 from msmigrate.rules.base import Rule, RuleContext
-from msmigrate.rules.dynamic_shape._apis import ResolvedCall, is_literal, is_tensor, resolve, short
+from msmigrate.rules.dynamic_shape._apis import ResolvedCall, is_computed_tensor, is_literal, resolve, short
 from msmigrate.rules.dynamic_shape._families import AXIS_PARAMETERS, PERMUTATION_PARAMETERS, PERMUTATIONS, REDUCTIONS
 from msmigrate.rules.dynamic_shape._report import report_dynamic
 
@@ -75,7 +75,9 @@ class ComputedAxis(Rule):
             resolved = resolve(node, context, apis, lambda found, axes=parameters: _any_computed(found, axes))
             if resolved is None:
                 continue
-            axis = next((value for value in _axis_arguments(resolved, parameters) if is_tensor(value, context)), None)
+            axis = next(
+                (value for value in _axis_arguments(resolved, parameters) if is_computed_tensor(value, context)), None
+            )
             if axis is not None:
                 detail = f"{what} `{short(axis)}`, computed from tensors, so the result's shape depends on the data"
                 report_dynamic(context, node, resolved.shown, detail, torch_api=resolved.api.torch)

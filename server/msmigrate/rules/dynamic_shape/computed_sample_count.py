@@ -7,7 +7,7 @@ import ast
 from msmigrate.analysis.facts import Framework
 from msmigrate.analysis.findings import Category
 from msmigrate.rules.base import Rule, RuleContext
-from msmigrate.rules.dynamic_shape._apis import ResolvedCall, is_literal, is_tensor, resolve, short
+from msmigrate.rules.dynamic_shape._apis import ResolvedCall, is_computed_tensor, is_literal, resolve, short
 from msmigrate.rules.dynamic_shape._families import CONSTANT_COUNT_ONLY, SAMPLE_COUNT_PARAMETERS, SAMPLERS
 from msmigrate.rules.dynamic_shape._report import report_dynamic
 
@@ -75,7 +75,7 @@ class ComputedSampleCount(Rule):
         if resolved is None:
             return
         count = sample_count(resolved)
-        if not is_tensor(count, context):
+        if not is_computed_tensor(count, context):
             return
         assert count is not None
         function_name = resolved.api.name.rsplit(".", 1)[-1]

@@ -7,7 +7,7 @@ import ast
 from msmigrate.analysis.facts import Framework
 from msmigrate.analysis.findings import Category
 from msmigrate.rules.base import Rule, RuleContext
-from msmigrate.rules.dynamic_shape._apis import is_tensor, resolve, short
+from msmigrate.rules.dynamic_shape._apis import is_computed_tensor, resolve, short
 from msmigrate.rules.dynamic_shape._families import SEGMENTS
 from msmigrate.rules.dynamic_shape._report import report_dynamic
 
@@ -73,7 +73,7 @@ class ComputedSegmentCount(Rule):
         if resolved is None:
             return
         count = resolved.argument("num_segments")
-        if not is_tensor(count, context):
+        if not is_computed_tensor(count, context):
             return
         assert count is not None
         compile_error = None

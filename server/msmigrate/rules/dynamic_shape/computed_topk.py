@@ -7,7 +7,14 @@ import ast
 from msmigrate.analysis.facts import Framework
 from msmigrate.analysis.findings import Category, FixOffer, FixSafety
 from msmigrate.rules.base import Rule, RuleContext
-from msmigrate.rules.dynamic_shape._apis import ResolvedCall, is_literal, is_tensor, is_torch_file, resolve, short
+from msmigrate.rules.dynamic_shape._apis import (
+    ResolvedCall,
+    is_computed_tensor,
+    is_literal,
+    is_torch_file,
+    resolve,
+    short,
+)
 from msmigrate.rules.dynamic_shape._families import TOPK
 from msmigrate.rules.dynamic_shape._report import report_dynamic
 
@@ -85,7 +92,7 @@ class ComputedTopK(Rule):
         if resolved is None:
             return
         k = resolved.argument("k")
-        if not is_tensor(k, context):
+        if not is_computed_tensor(k, context):
             return
         assert k is not None
         fixes: tuple[FixOffer, ...] = ()

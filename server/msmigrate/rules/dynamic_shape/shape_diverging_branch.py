@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from msmigrate.analysis.facts import Framework, FunctionNode
 from msmigrate.analysis.findings import Category, FixOffer, FixSafety
 from msmigrate.rules.base import Rule, RuleContext
-from msmigrate.rules.dynamic_shape._apis import is_tensor, is_torch_file, resolve, short
+from msmigrate.rules.dynamic_shape._apis import is_computed_tensor, is_tensor, is_torch_file, resolve, short
 from msmigrate.rules.dynamic_shape._dataflow import DynamicShapes, dynamic_shapes, is_boolean_tensor
 from msmigrate.rules.dynamic_shape._families import MASKED_SELECT
 from msmigrate.rules.dynamic_shape._masking import index_broadcast, is_simple_reference
@@ -116,7 +116,7 @@ class ShapeDivergingBranch(Rule):
 
     def check(self, node: ast.AST, context: RuleContext) -> None:
         assert isinstance(node, ast.If)
-        if not node.orelse or not is_tensor(node.test, context):
+        if not node.orelse or not is_computed_tensor(node.test, context):
             return
         tracker = dynamic_shapes(context, self._trackers)
         if tracker is None:

@@ -7,7 +7,7 @@ import ast
 from msmigrate.analysis.facts import Framework
 from msmigrate.analysis.findings import Category
 from msmigrate.rules.base import Rule, RuleContext
-from msmigrate.rules.dynamic_shape._apis import is_literal, is_tensor, short
+from msmigrate.rules.dynamic_shape._apis import is_computed_tensor, is_literal, is_tensor, short
 from msmigrate.rules.dynamic_shape._report import report_dynamic
 
 
@@ -79,7 +79,7 @@ class TensorBoundSlice(Rule):
         if not bounds or not is_tensor(node.value, context):
             return
         for bound in bounds:
-            if is_tensor(bound, context):
+            if is_computed_tensor(bound, context):
                 detail = f"slices at `{short(bound)}`, a value computed from tensors, so its length depends on the data"
                 report_dynamic(context, node, f"`{short(node)}`", detail)
                 return
