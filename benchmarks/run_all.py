@@ -23,6 +23,7 @@ import bench_analysis
 import bench_cli
 import bench_equivalence
 import bench_lsp
+import bench_migration_report
 from bench_report import BENCHMARKS, REPO, Row, render_table, write_json
 
 
@@ -85,6 +86,12 @@ def main() -> None:
             "command line",
             lambda: bench_cli.run(
                 arguments.files, arguments.repeats, arguments.torchfix_repeats, not arguments.skip_torchfix
+            ),
+        ),
+        (
+            "hovers and migration report",
+            lambda: bench_migration_report.run(
+                hovers=50 if arguments.quick else 200, files=40 if arguments.quick else arguments.files
             ),
         ),
         ("equivalence check", lambda: bench_equivalence.run(arguments.quick)),
