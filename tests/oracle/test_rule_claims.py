@@ -17,7 +17,7 @@ from tests.oracle.conftest import requires_mindspore, run_oracle
 pytestmark = [pytest.mark.oracle, requires_mindspore]
 
 
-@pytest.mark.parametrize("path", fixture_paths(), ids=lambda path: f"{path.parent.name}/{path.stem}")
+@pytest.mark.parametrize("path", fixture_paths("graph_syntax"), ids=lambda path: f"{path.parent.name}/{path.stem}")
 def test_mindspore_behaves_as_claimed(path: Path) -> None:
     fixture = read_fixture(path)
     results = run_oracle(path)
