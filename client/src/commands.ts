@@ -55,13 +55,16 @@ export function migrationReportArguments(
   return [withDefaults({ ...firstObject(given) }, { rootUri, outputDir }), ...given.slice(1)];
 }
 
-/** The Markdown report a command's result points to, if any. */
+/** The Markdown report to open for a command's result: none when there is none, or the user cancelled the run. */
 export function reportMarkdownPath(result: unknown): string | undefined {
   if (typeof result !== "object" || result === null) {
     return undefined;
   }
-  const report = (result as ArgumentObject).reportMarkdown;
-  return typeof report === "string" && report !== "" ? report : undefined;
+  const { reportMarkdown, error } = result as ArgumentObject;
+  if (typeof error === "object" && error !== null && (error as ArgumentObject).kind === "cancelled") {
+    return undefined;
+  }
+  return typeof reportMarkdown === "string" && reportMarkdown !== "" ? reportMarkdown : undefined;
 }
 
 function firstObject(given: readonly unknown[]): ArgumentObject {

@@ -32,6 +32,7 @@ import {
   launchProblemMessage,
   SERVER_ARGUMENTS,
 } from "./interpreter";
+import { NotificationProgressFeature } from "./notificationProgress";
 import { activeInterpreter } from "./pythonExtension";
 import { SECTION, toWireSettings } from "./settings";
 
@@ -120,6 +121,7 @@ export class ServerController implements vscode.Disposable {
       serverOptions,
       this.clientOptions(),
     );
+    client.registerFeature(new NotificationProgressFeature(client));
     client.onDidChangeState((event) => {
       this.onClientState(event.newState);
     });

@@ -74,4 +74,10 @@ describe("reportMarkdownPath", () => {
       assert.equal(reportMarkdownPath(result), undefined);
     }
   });
+
+  it("opens the report of a run that failed, but not of one the user cancelled", () => {
+    const failed = { status: "error", reportMarkdown: "/r/report.md", error: { kind: "user_code_raised" } };
+    assert.equal(reportMarkdownPath(failed), "/r/report.md");
+    assert.equal(reportMarkdownPath({ ...failed, error: { kind: "cancelled" } }), undefined);
+  });
 });
