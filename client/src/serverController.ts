@@ -53,7 +53,7 @@ export class ServerController implements vscode.Disposable {
   private client: LanguageClient | undefined;
   private interpreter: InterpreterChoice | undefined;
   private serverVersion = "";
-  private notRunningReason = "the server has not started yet";
+  private notRunningReason = "msmigrate: the server has not started yet.";
   private readonly restarts: CoalescedTask;
   private readonly status: vscode.StatusBarItem;
   private readonly notifiedProblems = new Set<string>();
@@ -131,7 +131,7 @@ export class ServerController implements vscode.Disposable {
       this.log.info(`msmigrate ${check.version} is running: ${interpreter.command} ${SERVER_ARGUMENTS.join(" ")}`);
     } catch (error) {
       this.client = undefined;
-      this.notRunningReason = `the server did not start: ${String(error)}`;
+      this.notRunningReason = `msmigrate: the server did not start: ${String(error)}`;
       this.log.error(`The server did not start: ${String(error)}`);
       this.showState("error");
       this.registerFallbackCommands();
@@ -266,7 +266,7 @@ export class ServerController implements vscode.Disposable {
         this.showState("running");
         break;
       case State.Stopped:
-        this.notRunningReason = "the server stopped (see the msmigrate output)";
+        this.notRunningReason = "msmigrate: the server stopped (see the msmigrate output).";
         this.showState("stopped");
         this.registerFallbackCommands();
         break;
@@ -290,11 +290,7 @@ export class ServerController implements vscode.Disposable {
     this.fallbackCommands = SERVER_COMMANDS.map((command) =>
       vscode.commands.registerCommand(command, async () => {
         const restart = "Restart Server";
-        const choice = await vscode.window.showWarningMessage(
-          `msmigrate: ${this.notRunningReason}`,
-          restart,
-          "Show Log",
-        );
+        const choice = await vscode.window.showWarningMessage(this.notRunningReason, restart, "Show Log");
         if (choice === restart) {
           await this.requestRestart("restart from a command while the server was not running", 0);
         } else if (choice !== undefined) {

@@ -271,3 +271,21 @@ def test_client_settings_are_read_by_the_server_without_problems(vsix: Path) -> 
     assert settings == ServerSettings()  # the manifest's defaults are the server's defaults
     strict = ServerSettings.from_wire({"settings": {**wire, "jitSyntaxLevel": "strict", "select": ["MSG"]}})
     assert strict.problems == () and strict.jit_syntax_level is not None and strict.select == ("MSG",)
+
+
+def test_an_interpreter_without_msmigrate_gets_one_notice_with_the_install_command(e2e: dict[str, Any]) -> None:
+    seen = _scenario(e2e, "msmigrate_not_installed")
+    notices = [text for text in seen["notifications"] if "not installed" in text]
+    assert len(notices) == 1, seen["notifications"]
+    assert "-m pip install msmigrate" in notices[0] and "pip install -e" in notices[0], notices[0]
+    assert "Traceback" not in notices[0] and "ModuleNotFoundError" not in notices[0]
+    assert "Copy Install Command" in notices[0]
+    assert "error" in seen["statusBar"], seen["statusBar"]
+    assert any("not installed" in text and "Restart Server" in text for text in seen["commandAnswer"]), seen[
+        "commandAnswer"
+    ]
+
+
+def test_changing_the_interpreter_setting_restarts_the_server(e2e: dict[str, Any]) -> None:
+    seen = _scenario(e2e, "interpreter_change_restarts")
+    assert {row["code"][:3] for row in seen["rows"]} >= {"MSG", "MSA", "MSD"}, seen["rows"]

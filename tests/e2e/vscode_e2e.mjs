@@ -438,6 +438,45 @@ async function restrictedScenarios(page) {
   });
 }
 
+async function missingServerScenarios(page) {
+  await scenario(page, "msmigrate_not_installed", async (seen) => {
+    await openFile(page, "mindspore_model.py");
+    const notice = page.locator(".notifications-toasts .notification-toast", { hasText: "not installed" });
+    await notice.first().waitFor({ timeout: 30_000 });
+    await page.waitForTimeout(700); // the toast fades in
+    seen.notifications = await notifications(page);
+    seen.statusBar = await page.evaluate(
+      () => [...document.querySelectorAll(".statusbar-item")].map((item) => item.getAttribute("aria-label") ?? "").find((label) => label.includes("msmigrate")) ?? "",
+    );
+    await page.screenshot({ path: path.join(config.outDir, "msmigrate_not_installed-notice.png") });
+    await runCommand(page, "Notifications: Clear All Notifications");
+    // The server's commands are not registered; the palette entry still answers, and says why.
+    await runCommand(page, "msmigrate: Run Equivalence Check");
+    await page.locator(".notifications-toasts .notification-toast", { hasText: "msmigrate" }).first().waitFor({ timeout: 10_000 });
+    await page.waitForTimeout(700);
+    seen.commandAnswer = await notifications(page);
+  });
+
+  await scenario(page, "interpreter_change_restarts", async (seen) => {
+    // Point the workspace at a Python that has msmigrate (code-server does not watch the user settings
+    // file for outside edits; it does watch the workspace's): the server starts without a reload.
+    fs.mkdirSync(path.join(config.workspace, ".vscode"), { recursive: true });
+    fs.writeFileSync(
+      path.join(config.workspace, ".vscode", "settings.json"),
+      JSON.stringify({ "msmigrate.interpreter": config.python }),
+    );
+    const since = Date.now();
+    await page.waitForFunction(
+      () => [...document.querySelectorAll(".statusbar-item")].some((item) => /msmigrate[^:]*: running/.test(item.getAttribute("aria-label") ?? "")),
+      undefined,
+      { timeout: 60_000 },
+    );
+    seen.secondsToRunning = seconds(since);
+    await showProblems(page);
+    seen.rows = (await waitForProblems(page, (rows) => rows.length > 0)).rows;
+  });
+}
+
 async function withWorkbench(browser, profile, body) {
   const server = await startCodeServer(profile);
   const context = await browser.newContext({ viewport: { width: 1600, height: 1200 } });
@@ -494,6 +533,15 @@ try {
     "security.workspace.trust.startupPrompt": "never",
   });
   await withWorkbench(browser, restricted, restrictedScenarios);
+  // An interpreter without msmigrate: the same Python with its site-packages turned off.
+  const barePython = path.join(config.outDir, "python-without-msmigrate");
+  fs.writeFileSync(barePython, `#!/bin/sh\nexec "${config.python}" -S -s "$@"\n`, { mode: 0o755 });
+  const missing = await prepareProfile("missing", {
+    ...baseSettings,
+    "msmigrate.interpreter": barePython,
+    "security.workspace.trust.enabled": false,
+  });
+  await withWorkbench(browser, missing, missingServerScenarios);
 } catch (error) {
   results.error = String(error?.stack ?? error);
 } finally {
