@@ -289,3 +289,11 @@ def test_an_interpreter_without_msmigrate_gets_one_notice_with_the_install_comma
 def test_changing_the_interpreter_setting_restarts_the_server(e2e: dict[str, Any]) -> None:
     seen = _scenario(e2e, "interpreter_change_restarts")
     assert {row["code"][:3] for row in seen["rows"]} >= {"MSG", "MSA", "MSD"}, seen["rows"]
+
+
+def test_settings_reach_the_running_server_in_its_wire_form(e2e: dict[str, Any]) -> None:
+    seen = _scenario(e2e, "settings_reach_the_server")
+    assert seen["settled"], seen["rows"]  # msmigrate.ignore = ["MSD"] hid the dynamic-shape findings
+    assert {row["code"][:3] for row in seen["rows"]} == {"MSG", "MSA"}, seen["rows"]
+    server_logs = [text for name, text in e2e["logs"]["missing"].items() if name.endswith("msmigrate.log")]
+    assert server_logs and not any("msmigrate settings:" in text for text in server_logs), server_logs

@@ -475,6 +475,20 @@ async function missingServerScenarios(page) {
     await showProblems(page);
     seen.rows = (await waitForProblems(page, (rows) => rows.length > 0)).rows;
   });
+
+  await scenario(page, "settings_reach_the_server", async (seen) => {
+    fs.writeFileSync(
+      path.join(config.workspace, ".vscode", "settings.json"),
+      JSON.stringify({ "msmigrate.interpreter": config.python, "msmigrate.ignore": ["MSD"] }),
+    );
+    const { rows, settled } = await waitForProblems(
+      page,
+      (rows) => rows.length > 0 && !rows.some((row) => row.code.startsWith("MSD")),
+      30_000,
+    );
+    seen.rows = rows;
+    seen.settled = settled;
+  });
 }
 
 async function withWorkbench(browser, profile, body) {
