@@ -113,7 +113,7 @@ export class ServerController implements vscode.Disposable {
       command: interpreter.command,
       args: [...SERVER_ARGUMENTS],
       transport: TransportKind.stdio,
-      options: { cwd: workingDirectory, env: { ...process.env, PYTHONUNBUFFERED: "1" } },
+      options: { cwd: workingDirectory },
     };
     const client = new LanguageClient(
       "msmigrate",
@@ -220,15 +220,11 @@ export class ServerController implements vscode.Disposable {
 
   private async chooseInterpreter(): Promise<InterpreterChoice> {
     const folder = activeWorkspaceFolder();
-    const setting = vscode.workspace.getConfiguration(SECTION, folder?.uri).inspect<string>("interpreter");
-    // In Restricted Mode VS Code already ignores the workspace's value of this restricted setting; the
-    // Python extension's environment (possibly a workspace .venv) is not used either.
-    const trusted = vscode.workspace.isTrusted;
-    const configured = trusted
-      ? (setting?.workspaceFolderValue ?? setting?.workspaceValue ?? setting?.globalValue)
-      : setting?.globalValue;
+    // In Restricted Mode VS Code ignores the workspace's value of this restricted setting (package.json);
+    // the Python extension's environment, possibly a .venv of the workspace, is not used either.
+    const configured = vscode.workspace.getConfiguration(SECTION, folder?.uri).get<string>("interpreter");
     const fromPythonExtension =
-      trusted && !configured?.trim() ? await activeInterpreter(folder?.uri, this.log) : undefined;
+      vscode.workspace.isTrusted && !configured?.trim() ? await activeInterpreter(folder?.uri, this.log) : undefined;
     return chooseInterpreter(configured, fromPythonExtension, folder?.uri.fsPath);
   }
 

@@ -546,7 +546,13 @@ try {
     "security.workspace.trust.enabled": true,
     "security.workspace.trust.startupPrompt": "never",
   });
+  // A workspace may name its own interpreter: Restricted Mode must not run it (package.json's
+  // restrictedConfigurations), so the server starts from the user's setting all the same.
+  const workspaceSettings = path.join(config.workspace, ".vscode");
+  fs.mkdirSync(workspaceSettings, { recursive: true });
+  fs.writeFileSync(path.join(workspaceSettings, "settings.json"), JSON.stringify({ "msmigrate.interpreter": "/workspace/venv/bin/python" }));
   await withWorkbench(browser, restricted, restrictedScenarios);
+  fs.rmSync(workspaceSettings, { recursive: true, force: true });
   // An interpreter without msmigrate: the same Python with its site-packages turned off.
   const barePython = path.join(config.outDir, "python-without-msmigrate");
   fs.writeFileSync(barePython, `#!/bin/sh\nexec "${config.python}" -S -s "$@"\n`, { mode: 0o755 });
