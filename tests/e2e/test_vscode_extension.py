@@ -35,7 +35,8 @@ INSTALL_SCRIPT = REPO.parent / "shared" / "tools" / "install-code-server.sh"
 TOOLS_DIR = Path(os.environ.get("MSMIGRATE_E2E_TOOLS", Path.home() / ".cache" / "msmigrate-e2e" / "code-server"))
 OUTPUT_DIR = Path(os.environ.get("MSMIGRATE_E2E_OUTPUT", REPO / "test-output" / "e2e"))
 VSIX = REPO / "client" / "dist" / "msmigrate.vsix"
-EQUIVALENCE_CELL = ("equivalence/mindspore_block.py", 7)  # the `class ConvBlock(nn.Cell)` line
+EQUIVALENCE_CELL = ("equivalence/mindspore_net.py", 7)  # the `class TinyNet(nn.Cell)` line, under its pair comment
+DIVERGING_LINE = 12  # `self.act = nn.LeakyReLU()`: MindSpore's default slope is 0.2, torch's 0.01
 RESTRICTED_MESSAGE = "disabled in Restricted Mode"
 RUN_TIMEOUT_SECONDS = 900
 
@@ -211,14 +212,19 @@ def test_equivalence_check_shows_cancellable_progress_and_cancel_stops_it(e2e: d
     assert seen["previewTabs"] == 0  # a cancelled run opens no report
 
 
-def test_equivalence_check_on_the_seeded_pair_opens_its_report_with_the_layer_chart(e2e: dict[str, Any]) -> None:
+def test_equivalence_check_on_the_seeded_pair_opens_its_report_and_marks_the_first_divergence(
+    e2e: dict[str, Any],
+) -> None:
     seen = _scenario(e2e, "equivalence")
     assert "Preview" in seen["previewTab"], seen["previewTab"]
-    report = [view for view in seen["webviews"] if "ConvBlock" in view["text"]]
+    report = [view for view in seen["webviews"] if "TinyNet" in view["text"]]
     assert report, [view["text"][:300] for view in seen["webviews"]]
-    assert "verdict: equivalent" in report[0]["text"].lower(), report[0]["text"][:500]
+    assert "verdict: divergent" in report[0]["text"].lower(), report[0]["text"][:500]
     charts = [image for image in report[0]["images"] if image["src"].endswith(".svg")]
     assert charts and all(image["loaded"] for image in charts), report[0]["images"]
+    assert [(row["source"], row["line"]) for row in seen["divergence"]] == [
+        ("msmigrate-equivalence", DIVERGING_LINE)
+    ], seen["divergence"]
 
 
 @pytest.mark.skipif(not MIGRATION_REPORT_LANDED, reason="msmigrate.showMigrationReport has no server side yet")

@@ -401,6 +401,11 @@ async function trustedScenarios(page) {
     await page.waitForTimeout(2_000); // the preview's images load after its text
     seen.webviews = await webviewContents(page);
     seen.notifications = await notifications(page);
+    // The first diverging line of the Cell gets a diagnostic of its own.
+    await showProblems(page);
+    await filterProblems(page, "Equivalence check");
+    seen.divergence = (await waitForProblems(page, (rows) => rows.length > 0, 15_000)).rows;
+    await filterProblems(page, "");
   });
 
   if (config.migrationReport) {
