@@ -232,7 +232,7 @@ async function squigglesOnLine(page, fragment) {
   }, fragment);
 }
 
-async function hoverAt(page, line, column) {
+async function hoverAt(page, line, column, name) {
   await goToPosition(page, line, column);
   await page.keyboard.press("Control+K");
   await page.keyboard.press("Control+I");
@@ -243,6 +243,7 @@ async function hoverAt(page, line, column) {
     text: element.innerText,
     links: [...element.querySelectorAll("a")].map((a) => a.getAttribute("data-href") ?? a.getAttribute("href") ?? ""),
   }));
+  await screenshot(page, `${name}-open`);
   await page.keyboard.press("Escape");
   return seen;
 }
@@ -321,18 +322,18 @@ async function trustedScenarios(page) {
 
   await scenario(page, "rule_hover", async (seen) => {
     const { line, column } = config.ruleHover;
-    Object.assign(seen, await hoverAt(page, line, column));
+    Object.assign(seen, await hoverAt(page, line, column, "rule_hover"));
   });
 
   await scenario(page, "api_hover", async (seen) => {
     const { file, line, column } = config.apiHover;
     await openFile(page, file);
-    Object.assign(seen, await hoverAt(page, line, column));
-    await openFile(page, "mindspore_model.py");
+    Object.assign(seen, await hoverAt(page, line, column, "api_hover"));
   });
 
   await scenario(page, "quick_fix", async (seen) => {
     const fix = config.quickFix;
+    await openFile(page, "mindspore_model.py");
     await showProblems(page);
     await filterProblems(page, fix.code);
     seen.rowsBefore = (await waitForProblems(page, (rows) => rows.some((row) => row.code === fix.code))).rows;
