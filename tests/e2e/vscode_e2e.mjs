@@ -6,7 +6,7 @@
 //
 // CONFIG: { toolsDir, vsix, python, workspace, outDir, expectedProblems: [{code, line, column}],
 //           quickFix: {code, line, column, title, before, after}, ruleHover: {line, column},
-//           apiHover: {file, line, column}, equivalence: {file, line}, migrationReport: bool }
+//           apiHover: {file, line, column}, equivalence: {file, line} }
 // Each scenario records what it saw, so a failing assertion in pytest shows the evidence; a screenshot
 // per scenario (and one more on failure) lands in outDir.
 
@@ -409,17 +409,15 @@ async function trustedScenarios(page) {
     await filterProblems(page, "");
   });
 
-  if (config.migrationReport) {
-    await scenario(page, "migration_report", async (seen) => {
-      await openFile(page, "mindspore_model.py");
-      await runCommand(page, "msmigrate: Show Migration Report");
-      const tab = page.locator(".tab", { hasText: "Preview" }).filter({ hasText: /report/i }).first();
-      await tab.waitFor({ timeout: 120_000 });
-      seen.previewTab = await tab.getAttribute("aria-label");
-      await page.waitForTimeout(1_000);
-      seen.webviews = await webviewContents(page);
-    });
-  }
+  await scenario(page, "migration_report", async (seen) => {
+    await openFile(page, "mindspore_model.py");
+    await runCommand(page, "msmigrate: Show Migration Report");
+    const tab = page.locator(".tab", { hasText: "Preview" }).filter({ hasText: /report/i }).first();
+    await tab.waitFor({ timeout: 120_000 });
+    seen.previewTab = await tab.getAttribute("aria-label");
+    await page.waitForTimeout(1_000);
+    seen.webviews = await webviewContents(page);
+  });
 }
 
 async function restrictedScenarios(page) {
