@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 from pathlib import Path
 from xml.etree import ElementTree
@@ -136,19 +137,20 @@ def test_the_chart_has_a_panel_per_phase_and_mode() -> None:
 
 
 def test_markdown_has_the_verdict_checks_divergence_layers_mapping_and_noise_explanation() -> None:
-    markdown = render_markdown(divergent_result(), "chart.svg")
+    markdown = render_markdown(divergent_result(), "chart.svg", link_base=WORKSPACE)
 
     assert markdown.startswith("# Equivalence: `LeakyHead` (MindSpore) and `LeakyHead` (PyTorch)\n")
     assert "**Verdict: divergent.**" in markdown
-    assert f"[conv_block.py:21]({PORT.as_uri()}#L21)" in markdown, "the first divergence links the MindSpore line"
-    assert f"[conv_block.py:21]({REFERENCE.as_uri()}#L21)" in markdown
+    # Relative to the report's folder: VS Code's Markdown preview follows these, not file:// links.
+    assert "[conv_block.py:21](<port/conv_block.py#L21>)" in markdown, "the first divergence links the MindSpore line"
+    assert "[conv_block.py:21](<reference/conv_block.py#L21>)" in markdown
     assert "- [MSA015](" in markdown, "the static finding on the diverging line is named"
     assert "| eval forward | pynative | ❌ fail | 0/1 | 0.35 | 3.5 | 0.9900 | 50% | 0.35 |" in markdown
     assert "| train forward | graph | ⚠️ error | 0/0 |" in markdown
     assert "Not compared: GRAPH_MODE could not compile the Cell" in markdown
     assert "![Relative error of each sub-module's output, in execution order](chart.svg)" in markdown
     assert (
-        f"| 3 | eval forward | pynative | `act` | `act` | [21]({PORT.as_uri()}#L21) | ❌ | 0.42 | 0.21 | 1.00e-04 "
+        "| 3 | eval forward | pynative | `act` | `act` | [21](<port/conv_block.py#L21>) | ❌ | 0.42 | 0.21 | 1.00e-04 "
         "| 0.9800 |" in markdown
     )
     assert "| `norm` | [19](" in markdown and "| ❌ | 8.00e-04 | 4.00e-04 | 0.001 | 0.9999995 |" in markdown
@@ -233,7 +235,9 @@ def test_a_real_divergent_run_reports_the_leaky_relu(tmp_path: Path) -> None:
 
     assert result.status == "divergent", result.summary
     markdown = files.markdown.read_text()
-    assert f"(MindSpore, [conv_block.py:21]({PORT.as_uri()}#L21))" in markdown
+    link = f"{os.path.relpath(PORT, tmp_path)}#L21"
+    assert f"(MindSpore, [conv_block.py:21](<{link}>))" in markdown
+    assert (tmp_path / link.split("#")[0]).resolve() == PORT.resolve(), "the link leads from the report to the port"
     assert "- [MSA015](" in markdown
     assert "paired by **names**" in markdown and "Every tensor on both sides is mapped." in markdown
     eval_forward = [bar for bar in bars(files.chart.read_text())][:2]  # the first panel: eval forward, pynative

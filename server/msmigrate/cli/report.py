@@ -12,19 +12,16 @@ from __future__ import annotations
 
 import argparse
 import enum
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
-from urllib.parse import quote
 
 from msmigrate.cli.config import ConfigResolver, Overrides
 from msmigrate.cli.files import DEFAULT_MAX_FILE_BYTES
 from msmigrate.cli.results import EXIT_CLEAN, EXIT_ERROR
 
 if TYPE_CHECKING:
-    from msmigrate.report import Location
-    from msmigrate.report.render import LinkTarget
+    pass
 
 
 class ReportFormat(enum.Enum):
@@ -87,6 +84,7 @@ def _run(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 def run_report(request: ReportRequest, stdout: TextIO, stderr: TextIO) -> int:
     # The report's modules are imported here: `msmigrate check` imports this module and needs none of them.
     from msmigrate.report import collect_report, render_json, render_markdown, render_text
+    from msmigrate.report.links import relative_links
 
     def warn(message: str) -> None:
         print(f"msmigrate: {message}", file=stderr, flush=True)
@@ -98,7 +96,7 @@ def run_report(request: ReportRequest, stdout: TextIO, stderr: TextIO) -> int:
     if request.output_format is ReportFormat.JSON:
         rendered = render_json(report)
     elif request.output_format is ReportFormat.MARKDOWN:
-        rendered = render_markdown(report, _relative_links(request.output) if request.output else None)
+        rendered = render_markdown(report, relative_links(request.output.resolve().parent) if request.output else None)
     else:
         rendered = render_text(report)
     if request.output is None:
@@ -111,13 +109,3 @@ def run_report(request: ReportRequest, stdout: TextIO, stderr: TextIO) -> int:
             return EXIT_ERROR
         print(f"{report.summary()} Report written to {request.output}.", file=stderr)
     return EXIT_ERROR if report.missing else EXIT_CLEAN
-
-
-def _relative_links(output: Path) -> LinkTarget:
-    base = output.resolve().parent
-
-    def link(location: Location) -> str:
-        relative = Path(os.path.relpath(location.file, base)).as_posix() if location.file else location.path
-        return f"{quote(relative)}#L{location.line}"
-
-    return link

@@ -2,8 +2,8 @@
 
 `write_report(result, directory)` writes `<name>.md`, `<name>.json` and, when the run recorded per-layer
 outputs, `<name>.svg`; the Markdown links the picture by its file name, so a Markdown preview (VS Code's)
-shows it next to the text. Source links are `file://` URIs with a `#L<line>` fragment, which VS Code opens
-at the line. Nothing here imports torch or mindspore.
+shows it next to the text. Source links are relative to the report's folder with a `#L<line>` fragment,
+which VS Code's preview opens at the line. Nothing here imports torch or mindspore.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from msmigrate.equivalence.result import (
     Status,
     TensorComparison,
 )
+from msmigrate.report.links import relative_link
 
 PHASE_TITLES = {
     "eval_forward": "eval forward",
@@ -70,7 +71,7 @@ def write_report(result: EquivalenceResult, directory: Path | str) -> ReportFile
         chart_path = folder / f"{name}.svg"
         chart_path.write_text(layer_chart_svg(result), encoding="utf-8")
     markdown_path = folder / f"{name}.md"
-    markdown = render_markdown(result, chart_path.name if chart_path else None)
+    markdown = render_markdown(result, chart_path.name if chart_path else None, link_base=folder)
     markdown_path.write_text(markdown, encoding="utf-8")
     return ReportFiles(markdown_path, json_path, chart_path)
 
@@ -120,12 +121,18 @@ def _tolerances(result: EquivalenceResult) -> str:
     return "; ".join(f"{dtype}: atol {bound.atol:g}, rtol {bound.rtol:g}" for dtype, bound in bounds)
 
 
-def _source_link(file: str, line: int | None, label: str | None = None) -> str:
-    path = Path(file)
-    text = label or (f"{path.name}:{line}" if line else path.name)
-    if not path.is_absolute():
-        return f"`{text}`"
-    return f"[{text}]({path.as_uri()}{f'#L{line}' if line else ''})"
+class SourceLinks:
+    """Markdown links to source lines, relative to the folder the report is written to."""
+
+    def __init__(self, base: Path) -> None:
+        self.base = base
+
+    def __call__(self, file: str, line: int | None, label: str | None = None) -> str:
+        path = Path(file)
+        text = label or (f"{path.name}:{line}" if line else path.name)
+        if not path.is_absolute():
+            return f"`{text}`"
+        return f"[{text}](<{relative_link(path, self.base, line)}>)"
 
 
 def findings_on_line(file: str, line: int | None) -> list[Finding]:
@@ -203,7 +210,9 @@ def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
     return lines
 
 
-def render_markdown(result: EquivalenceResult, chart_file: str | None) -> str:
+def render_markdown(result: EquivalenceResult, chart_file: str | None, link_base: Path | None = None) -> str:
+    """The report; source links are relative to `link_base`, the report's folder (default: the working directory)."""
+    source_link = SourceLinks((link_base or Path.cwd()).resolve())
     ms, pt = result.mindspore, result.torch
     lines = [
         f"# Equivalence: `{ms.class_name}` (MindSpore) and `{pt.class_name}` (PyTorch)",
@@ -215,7 +224,7 @@ def render_markdown(result: EquivalenceResult, chart_file: str | None) -> str:
         *_table(
             ("", "PyTorch", "MindSpore"),
             [
-                ("class", _source_link(pt.file, None, pt.class_name), _source_link(ms.file, None, ms.class_name)),
+                ("class", source_link(pt.file, None, pt.class_name), source_link(ms.file, None, ms.class_name)),
                 ("file", f"`{pt.file}`", f"`{ms.file}`"),
                 ("device", result.device.get("torch", "n/a"), result.device.get("mindspore", "n/a")),
             ],
@@ -228,20 +237,20 @@ def render_markdown(result: EquivalenceResult, chart_file: str | None) -> str:
         lines += ["", "## Why it could not run", "", f"**{result.error.kind}**: {result.error.message}"]
         if result.error.details:
             lines += ["", "```text", result.error.details.rstrip(), "```"]
-    lines += _first_divergence_section(result)
+    lines += _first_divergence_section(result, source_link)
     lines += _checks_section(result)
-    lines += _layers_section(result, chart_file)
+    lines += _layers_section(result, chart_file, source_link)
     lines += _mapping_section(result)
     lines += _noise_section(result.noise_bound)
     return "\n".join(lines) + "\n"
 
 
-def _first_divergence_section(result: EquivalenceResult) -> list[str]:
+def _first_divergence_section(result: EquivalenceResult, source_link: SourceLinks) -> list[str]:
     divergence = result.first_divergence
     if divergence is None:
         return []
-    ms_where = _source_link(result.mindspore.file, divergence.line)
-    torch_where = _source_link(result.torch.file, divergence.torch_line)
+    ms_where = source_link(result.mindspore.file, divergence.line)
+    torch_where = source_link(result.torch.file, divergence.torch_line)
     lines = [
         "",
         "## First divergence",
@@ -331,7 +340,7 @@ def _tensor_row(tensor: TensorComparison, bound: NoiseBound) -> tuple[str, ...]:
     )
 
 
-def _layers_section(result: EquivalenceResult, chart_file: str | None) -> list[str]:
+def _layers_section(result: EquivalenceResult, chart_file: str | None, source_link: SourceLinks) -> list[str]:
     if not result.layers:
         return []
     lines = ["", "## Per-layer error", ""]
@@ -344,7 +353,7 @@ def _layers_section(result: EquivalenceResult, chart_file: str | None) -> list[s
             layer.mode,
             f"`{layer.torch_path}`",
             f"`{layer.mindspore_path}`",
-            _source_link(result.mindspore.file, layer.mindspore_line, str(layer.mindspore_line))
+            source_link(result.mindspore.file, layer.mindspore_line, str(layer.mindspore_line))
             if layer.mindspore_line
             else "",
             "✅" if layer.passed else "❌",

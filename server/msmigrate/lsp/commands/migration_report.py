@@ -20,10 +20,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
-from pygls.uris import from_fs_path, to_fs_path
+from pygls.uris import to_fs_path
 
 from msmigrate.cli.config import ConfigResolver
-from msmigrate.report import Location, MigrationReport, collect_report, render_json, render_markdown
+from msmigrate.report import MigrationReport, collect_report, render_json, render_markdown
+from msmigrate.report.links import relative_links
 
 if TYPE_CHECKING:
     from msmigrate.lsp.server import MsmigrateServer
@@ -97,7 +98,7 @@ def write_migration_report(root: Path, output_directory: Path, open_texts: Mappi
     stem = _file_stem(root)
     markdown = output_directory / f"{stem}.md"
     json_file = output_directory / f"{stem}.json"
-    markdown.write_text(render_markdown(report, _file_link), encoding="utf-8")
+    markdown.write_text(render_markdown(report, relative_links(output_directory.resolve())), encoding="utf-8")
     json_file.write_text(render_json(report), encoding="utf-8")
     return WrittenReport(_summary(report, root), markdown, json_file)
 
@@ -107,10 +108,6 @@ def _file_stem(root: Path) -> str:
     digest = hashlib.sha1(str(root.resolve()).encode("utf-8", errors="surrogatepass")).hexdigest()[:8]
     name = _UNSAFE_FILE_NAME.sub("_", root.resolve().name) or "root"
     return f"migration-report-{name}-{digest}"
-
-
-def _file_link(location: Location) -> str:
-    return f"{from_fs_path(location.file)}#L{location.line}"
 
 
 def _summary(report: MigrationReport, root: Path) -> str:
