@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import enum
 import math
+import numbers
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, fields
+from typing import Any, Self, cast
 
 SCHEMA_VERSION = 1
 
@@ -226,6 +227,22 @@ class EquivalenceRequest:
         )
 
 
+class FlatRecord:
+    """A dataclass of scalars whose JSON keys are its field names; floats travel finite or as null."""
+
+    def to_json(self) -> dict[str, Any]:
+        # numbers.Real, not float: the worker's metrics may be numpy scalars (np.float32 is no float).
+        return {
+            item.name: _finite(value) if isinstance(value, numbers.Real) and not isinstance(value, int) else value
+            for item in fields(cast(Any, self))
+            for value in (getattr(self, item.name),)
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Self:
+        return cls(**{item.name: data[item.name] for item in fields(cast(Any, cls)) if item.name in data})
+
+
 @dataclass(frozen=True)
 class Progress:
     message: str
@@ -233,7 +250,7 @@ class Progress:
 
 
 @dataclass(frozen=True)
-class TensorComparison:
+class TensorComparison(FlatRecord):
     """One tensor on both sides. Metrics are None when they cannot be computed (shapes differ, NaN)."""
 
     name: str
@@ -247,35 +264,6 @@ class TensorComparison:
     rel_frobenius: float | None  # ||torch - mindspore|| / ||torch||
     # torch's own rounding error for this tensor: ||torch float32 - torch float64|| / ||torch float64||
     reference_rel_frobenius: float | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "torch_name": self.torch_name,
-            "mindspore_name": self.mindspore_name,
-            "passed": self.passed,
-            "max_abs": _finite(self.max_abs),
-            "max_rel": _finite(self.max_rel),
-            "cosine": _finite(self.cosine),
-            "within_tolerance": _finite(self.within_tolerance),
-            "rel_frobenius": _finite(self.rel_frobenius),
-            "reference_rel_frobenius": _finite(self.reference_rel_frobenius),
-        }
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> TensorComparison:
-        return cls(
-            name=str(data["name"]),
-            torch_name=data.get("torch_name"),
-            mindspore_name=data.get("mindspore_name"),
-            passed=bool(data["passed"]),
-            max_abs=data.get("max_abs"),
-            max_rel=data.get("max_rel"),
-            cosine=data.get("cosine"),
-            within_tolerance=data.get("within_tolerance"),
-            rel_frobenius=data.get("rel_frobenius"),
-            reference_rel_frobenius=data.get("reference_rel_frobenius"),
-        )
 
 
 @dataclass(frozen=True)
@@ -309,7 +297,7 @@ class Check:
 
 
 @dataclass(frozen=True)
-class LayerComparison:
+class LayerComparison(FlatRecord):
     """One sub-module's output on both sides, in torch's execution order."""
 
     phase: str
@@ -324,40 +312,9 @@ class LayerComparison:
     cosine: float | None
     reference_rel_frobenius: float | None = None  # as in TensorComparison
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "phase": self.phase,
-            "mode": self.mode,
-            "torch_path": self.torch_path,
-            "mindspore_path": self.mindspore_path,
-            "mindspore_line": self.mindspore_line,
-            "torch_line": self.torch_line,
-            "passed": self.passed,
-            "max_abs": _finite(self.max_abs),
-            "rel_frobenius": _finite(self.rel_frobenius),
-            "cosine": _finite(self.cosine),
-            "reference_rel_frobenius": _finite(self.reference_rel_frobenius),
-        }
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> LayerComparison:
-        return cls(
-            phase=str(data["phase"]),
-            mode=str(data["mode"]),
-            torch_path=str(data["torch_path"]),
-            mindspore_path=str(data["mindspore_path"]),
-            mindspore_line=data.get("mindspore_line"),
-            torch_line=data.get("torch_line"),
-            passed=bool(data["passed"]),
-            max_abs=data.get("max_abs"),
-            rel_frobenius=data.get("rel_frobenius"),
-            cosine=data.get("cosine"),
-            reference_rel_frobenius=data.get("reference_rel_frobenius"),
-        )
-
 
 @dataclass(frozen=True)
-class Divergence:
+class Divergence(FlatRecord):
     """The first sub-module whose output differs; `line` is 1-based in the MindSpore file."""
 
     phase: str
@@ -368,31 +325,6 @@ class Divergence:
     torch_line: int | None
     max_abs: float | None
     rel_frobenius: float | None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "phase": self.phase,
-            "mode": self.mode,
-            "torch_path": self.torch_path,
-            "mindspore_path": self.mindspore_path,
-            "line": self.line,
-            "torch_line": self.torch_line,
-            "max_abs": _finite(self.max_abs),
-            "rel_frobenius": _finite(self.rel_frobenius),
-        }
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Divergence:
-        return cls(
-            phase=str(data["phase"]),
-            mode=str(data["mode"]),
-            torch_path=str(data["torch_path"]),
-            mindspore_path=str(data["mindspore_path"]),
-            line=data.get("line"),
-            torch_line=data.get("torch_line"),
-            max_abs=data.get("max_abs"),
-            rel_frobenius=data.get("rel_frobenius"),
-        )
 
 
 @dataclass(frozen=True)
