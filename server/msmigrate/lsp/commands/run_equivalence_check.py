@@ -270,11 +270,13 @@ async def _run_with_progress(
     progress = await _Progress.start(server, target, cancel)
     loop = asyncio.get_running_loop()
 
-    def on_progress(update: Progress) -> None:  # called on the worker thread
+    def on_progress(update: Progress) -> None:  # called on the runner's thread
         loop.call_soon_threadsafe(progress.report, update)
 
     try:
-        result = await server.run_in_worker(run_equivalence, request, on_progress, cancel)
+        # Its own thread, not an analysis worker: a check waits on its subprocess for seconds, and the
+        # analysis threads must stay free for keystrokes meanwhile.
+        result = await asyncio.to_thread(run_equivalence, request, on_progress, cancel)
     except asyncio.CancelledError:
         cancel.set()
         progress.end("cancelled")
