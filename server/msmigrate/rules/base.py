@@ -74,6 +74,10 @@ class Rule:
     category: ClassVar[Category]
     node_types: ClassVar[tuple[type[ast.AST], ...]]
     graph_scope_only: ClassVar[bool] = False
+    # For a rule about particular APIs: the last names they can be called by (`Dropout` for
+    # `mindspore.nn.Dropout`). The engine then skips calls `x.attr(...)` whose `attr` is not one of
+    # them; calls through a bare name are always checked, as an import alias can rename any API.
+    callee_names: ClassVar[frozenset[str] | None] = None
     frameworks: ClassVar[frozenset[Framework]] = frozenset({Framework.MINDSPORE, Framework.BOTH})
 
     def check(self, node: ast.AST, context: RuleContext) -> None:
@@ -124,6 +128,7 @@ class RuleContext:
         self.scope = scope
         self._sink = sink
         self.current_rule: type[Rule] | None = None
+        self._qualified_names: dict[ast.expr, frozenset[str]] = {}
 
     @property
     def in_graph(self) -> bool:
@@ -146,7 +151,12 @@ class RuleContext:
         return self.facts.index_of(self.function).parents.get(node)
 
     def qualified_names(self, expr: ast.expr) -> frozenset[str]:
-        return self.imports.qualified_names(expr)
+        # Several rules resolve the same callee. Keyed by the node itself (identity), which the cache keeps
+        # alive, so a node a rule builds on the fly cannot be mistaken for another.
+        names = self._qualified_names.get(expr)
+        if names is None:
+            names = self._qualified_names[expr] = self.imports.qualified_names(expr)
+        return names
 
     def involves_tensor(self, expr: ast.expr) -> bool:
         values = self.values

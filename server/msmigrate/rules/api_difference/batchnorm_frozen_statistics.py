@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 
 from msmigrate.analysis.findings import Category, FixSafety, Severity
-from msmigrate.rules.api_difference._layers import layer_call, set_argument_offer, transformed_value
+from msmigrate.rules.api_difference._layers import last_names, layer_call, set_argument_offer, transformed_value
 from msmigrate.rules.api_difference.batchnorm_momentum_as_torch import BATCHNORM_APIS
 from msmigrate.rules.base import Rule, RuleContext
 
@@ -64,6 +64,7 @@ class BatchNormFrozenStatistics(Rule):
     code = "MSA004"
     category = Category.API_DIFFERENCE
     node_types = (ast.Call,)
+    callee_names = last_names(BATCHNORM_APIS)
 
     def check(self, node: ast.AST, context: RuleContext) -> None:
         assert isinstance(node, ast.Call)

@@ -8,6 +8,7 @@ from msmigrate.analysis.findings import Category, FixSafety, Severity
 from msmigrate.rules.api_difference._layers import (
     binds_cleanly,
     format_number,
+    last_names,
     layer_call,
     mint_twin,
     set_argument_offer,
@@ -75,6 +76,7 @@ class BatchNormMomentumAsTorch(Rule):
     code = "MSA003"
     category = Category.API_DIFFERENCE
     node_types = (ast.Call,)
+    callee_names = last_names(BATCHNORM_APIS)
 
     def check(self, node: ast.AST, context: RuleContext) -> None:
         assert isinstance(node, ast.Call)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 
 from msmigrate.analysis.findings import Category, FixOffer, FixSafety, Severity
-from msmigrate.rules.api_difference._layers import layer_call, literal_ints, torch_twin
+from msmigrate.rules.api_difference._layers import last_names, layer_call, literal_ints, torch_twin
 from msmigrate.rules.api_difference.conv_padding_without_pad_mode import CONV_APIS, FIX_ID, PAD
 from msmigrate.rules.base import Rule, RuleContext
 
@@ -55,6 +55,7 @@ class ConvDefaultsDifferFromTorch(Rule):
     code = "MSA006"
     category = Category.API_DIFFERENCE
     node_types = (ast.Call,)
+    callee_names = last_names(frozenset(CONV_APIS))
 
     def check(self, node: ast.AST, context: RuleContext) -> None:
         assert isinstance(node, ast.Call)

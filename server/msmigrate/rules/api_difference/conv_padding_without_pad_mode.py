@@ -6,7 +6,7 @@ import ast
 from dataclasses import dataclass
 
 from msmigrate.analysis.findings import Category, FixOffer, FixSafety, Severity
-from msmigrate.rules.api_difference._layers import LayerCall, layer_call, literal_ints
+from msmigrate.rules.api_difference._layers import LayerCall, last_names, layer_call, literal_ints
 from msmigrate.rules.base import Rule, RuleContext
 
 FIX_ID = "conv-pad-mode"
@@ -81,6 +81,7 @@ class ConvPaddingWithoutPadMode(Rule):
     code = "MSA005"
     category = Category.API_DIFFERENCE
     node_types = (ast.Call,)
+    callee_names = last_names(frozenset(CONV_APIS))
 
     def check(self, node: ast.AST, context: RuleContext) -> None:
         assert isinstance(node, ast.Call)

@@ -10,6 +10,7 @@ from msmigrate.rules.api_difference._layers import (
     LayerCall,
     binds_cleanly,
     format_number,
+    last_names,
     layer_call,
     mint_twin,
     percent,
@@ -85,6 +86,7 @@ class DropoutKeepProbAsRate(Rule):
     code = "MSA001"
     category = Category.API_DIFFERENCE
     node_types = (ast.Call,)
+    callee_names = last_names(DROPOUT_APIS)
 
     def check(self, node: ast.AST, context: RuleContext) -> None:
         assert isinstance(node, ast.Call)

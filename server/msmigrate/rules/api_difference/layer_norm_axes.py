@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 
 from msmigrate.analysis.findings import Category, Severity
-from msmigrate.rules.api_difference._layers import LayerCall
+from msmigrate.rules.api_difference._layers import LayerCall, last_names
 from msmigrate.rules.api_difference._ported_defaults import clean_call, default_value, literal_value
 from msmigrate.rules.base import Rule, RuleContext
 
@@ -62,6 +62,7 @@ class LayerNormAxes(Rule):
     code = "MSA014"
     category = Category.API_DIFFERENCE
     node_types = (ast.Call,)
+    callee_names = last_names(LAYER_NORMS)
 
     def check(self, node: ast.AST, context: RuleContext) -> None:
         assert isinstance(node, ast.Call)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 
 from msmigrate.analysis.findings import Category, Severity
+from msmigrate.rules.api_difference._layers import last_names
 from msmigrate.rules.api_difference._ported_defaults import (
     left_to_differing_default,
     ported_from_torch,
@@ -61,6 +62,7 @@ class LayerNormEpsilonDefault(Rule):
     code = "MSA012"
     category = Category.API_DIFFERENCE
     node_types = (ast.Call,)
+    callee_names = last_names(LAYER_NORMS)
 
     def check(self, node: ast.AST, context: RuleContext) -> None:
         assert isinstance(node, ast.Call)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 
 from msmigrate.analysis.findings import Category, FixSafety, Severity
-from msmigrate.rules.api_difference._layers import set_argument_offer
+from msmigrate.rules.api_difference._layers import last_names, set_argument_offer
 from msmigrate.rules.api_difference._ported_defaults import (
     NOT_LITERAL,
     clean_call,
@@ -61,6 +61,7 @@ class LayerNormShapeNotSequence(Rule):
     code = "MSA013"
     category = Category.API_DIFFERENCE
     node_types = (ast.Call,)
+    callee_names = last_names(LAYER_NORMS)
 
     def check(self, node: ast.AST, context: RuleContext) -> None:
         assert isinstance(node, ast.Call)

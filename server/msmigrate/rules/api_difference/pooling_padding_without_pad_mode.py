@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 
 from msmigrate.analysis.findings import Category, FixOffer, FixSafety, Severity
-from msmigrate.rules.api_difference._layers import LayerCall, set_argument_offer
+from msmigrate.rules.api_difference._layers import LayerCall, last_names, set_argument_offer
 from msmigrate.rules.api_difference._ported_defaults import (
     NOT_LITERAL,
     clean_call,
@@ -83,6 +83,7 @@ class PoolingPaddingWithoutPadMode(Rule):
     code = "MSA011"
     category = Category.API_DIFFERENCE
     node_types = (ast.Call,)
+    callee_names = last_names(POOLS)
 
     def check(self, node: ast.AST, context: RuleContext) -> None:
         assert isinstance(node, ast.Call)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 
 from msmigrate.analysis.findings import Category, Severity
+from msmigrate.rules.api_difference._layers import last_names
 from msmigrate.rules.api_difference._ported_defaults import (
     NOT_LITERAL,
     clean_call,
@@ -83,6 +84,7 @@ class PoolingStrideDefault(Rule):
     code = "MSA010"
     category = Category.API_DIFFERENCE
     node_types = (ast.Call,)
+    callee_names = last_names(POOLS)
 
     def check(self, node: ast.AST, context: RuleContext) -> None:
         assert isinstance(node, ast.Call)

@@ -9,6 +9,7 @@ from msmigrate.mappings import ParamDiff
 from msmigrate.rules.api_difference._layers import (
     LayerCall,
     drop_keyword_offer,
+    last_names,
     layer_call,
     set_argument_offer,
     transformed_value,
@@ -73,6 +74,7 @@ class TorchKeywordOnLayer(Rule):
     code = "MSA007"
     category = Category.API_DIFFERENCE
     node_types = (ast.Call,)
+    callee_names = last_names(KEYWORDS_REPORTED_BY_LAYER_RULES)
 
     def check(self, node: ast.AST, context: RuleContext) -> None:
         assert isinstance(node, ast.Call)

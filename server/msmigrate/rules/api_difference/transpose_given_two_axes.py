@@ -77,6 +77,7 @@ class TransposeGivenTwoAxes(Rule):
     code = "MSA018"
     category = Category.API_DIFFERENCE
     node_types = (ast.Call,)
+    callee_names = frozenset({"transpose"})
 
     def check(self, node: ast.AST, context: RuleContext) -> None:
         assert isinstance(node, ast.Call)
