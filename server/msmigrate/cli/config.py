@@ -86,6 +86,11 @@ def parse_code_list(values: list[str]) -> tuple[str, ...]:
     return tuple(codes)
 
 
+def parse_exclude_patterns(values: list[str]) -> tuple[str, ...]:
+    """Repeated, comma-separated `--extend-exclude` values: `["build/, *_pb2.py"]` -> `("build", "*_pb2.py")`."""
+    return tuple(pattern.strip().rstrip("/") for value in values for pattern in value.split(",") if pattern.strip())
+
+
 def parse_level(value: str) -> SyntaxLevel:
     try:
         return SyntaxLevel(value.strip().lower())

@@ -25,7 +25,7 @@ from typing import TextIO
 
 from msmigrate import __version__
 from msmigrate.analysis.facts import SyntaxLevel
-from msmigrate.cli.config import Overrides, parse_code_list, parse_level
+from msmigrate.cli.config import Overrides, parse_code_list, parse_exclude_patterns, parse_level
 from msmigrate.cli.equiv import add_parser as add_equiv_parser
 from msmigrate.cli.files import DEFAULT_MAX_FILE_BYTES
 from msmigrate.cli.output import OutputFormat
@@ -185,12 +185,7 @@ def _run_check(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO) ->
         select=_flatten(arguments.select),
         ignore=_flatten(arguments.ignore),
         jit_syntax_level=arguments.jit_syntax_level,
-        extend_exclude=tuple(
-            pattern.strip().rstrip("/")
-            for value in arguments.extend_exclude
-            for pattern in value.split(",")
-            if pattern.strip()
-        ),
+        extend_exclude=parse_exclude_patterns(arguments.extend_exclude),
     )
     _warn_about_unmatched_codes(overrides, stderr)
     request = CheckRequest(

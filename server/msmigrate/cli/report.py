@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from msmigrate.cli.config import ConfigResolver, Overrides
+from msmigrate.cli.config import ConfigResolver, Overrides, parse_exclude_patterns
 from msmigrate.cli.files import DEFAULT_MAX_FILE_BYTES
 from msmigrate.cli.results import EXIT_CLEAN, EXIT_ERROR
 
@@ -71,12 +71,7 @@ def _run(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         paths=tuple(arguments.paths),
         output_format=ReportFormat(arguments.format),
         output=arguments.output,
-        extend_exclude=tuple(
-            pattern.strip().rstrip("/")
-            for value in arguments.extend_exclude
-            for pattern in value.split(",")
-            if pattern.strip()
-        ),
+        extend_exclude=parse_exclude_patterns(arguments.extend_exclude),
     )
     return run_report(request, stdout, stderr)
 
