@@ -43,6 +43,7 @@ SKIPPED_DIRECTORIES = frozenset(
         "build",
         "dist",
         "site-packages",
+        "dist-packages",
         ".mypy_cache",
         ".ruff_cache",
         ".pytest_cache",

@@ -30,13 +30,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from msmigrate.analysis.facts import ClassInfo, collect_facts
+from msmigrate.cli.files import is_skipped_directory
 
 EXAMPLE_INPUTS_FUNCTION = "example_inputs"
 
 PAIR_COMMENT = re.compile(r"#\s*msmigrate:\s*pair\s*=\s*(?P<target>[^\s#]+)")
-SKIPPED_DIRECTORIES = frozenset(
-    {"site-packages", "dist-packages", "node_modules", "__pycache__", "venv", "env", "build", "dist"}
-)
 MAX_SCANNED_FILES = 5_000
 MAX_FILE_BYTES = 1_000_000
 # A workspace walk is reused this long: a CodeLens request per keystroke must not walk the tree each time.
@@ -281,9 +279,9 @@ def _walk_python_files(root: Path, limit: int) -> Iterator[Path]:
         subdirectories[:] = sorted(
             name
             for name in subdirectories
-            if not name.startswith(".")
-            and name not in SKIPPED_DIRECTORIES
-            and not (Path(directory, name) / "pyvenv.cfg").exists()
+            # The same folders `msmigrate check` skips (virtualenvs, site-packages, build output), and
+            # every hidden one: a pair lives in the user's sources.
+            if not name.startswith(".") and not is_skipped_directory(Path(directory, name))
         )
         for name in sorted(files):
             if name.endswith(".py"):
