@@ -78,6 +78,9 @@ class Rule:
     # `mindspore.nn.Dropout`). The engine then skips calls `x.attr(...)` whose `attr` is not one of
     # them; calls through a bare name are always checked, as an import alias can rename any API.
     callee_names: ClassVar[frozenset[str] | None] = None
+    # MindSpore APIs whose unaccepted (torch) keywords this rule reports with its own fixes; the generic
+    # keyword rule (MSA020) stays silent on them, so a keyword gets one report.
+    covers_keywords_of: ClassVar[frozenset[str]] = frozenset()
     frameworks: ClassVar[frozenset[Framework]] = frozenset({Framework.MINDSPORE, Framework.BOTH})
 
     def check(self, node: ast.AST, context: RuleContext) -> None:

@@ -15,8 +15,25 @@ from msmigrate.rules.api_difference._layers import (
     transformed_value,
 )
 from msmigrate.rules.api_difference._shared_fixes import rename_keyword_offer
-from msmigrate.rules.api_difference.unknown_keyword_for_mindspore_api import KEYWORDS_REPORTED_BY_LAYER_RULES
 from msmigrate.rules.base import Rule, RuleContext
+
+# The layers whose torch keywords this rule reports (MSA020, the generic keyword rule, leaves them alone):
+# Conv `bias=`, `groups=`, `padding_mode=`, BatchNorm `track_running_stats=` (a value transform), and the
+# Dropout / BatchNorm keywords the other layer rules fix.
+LAYERS = frozenset(
+    {
+        "mindspore.nn.Conv1d",
+        "mindspore.nn.Conv2d",
+        "mindspore.nn.Conv3d",
+        "mindspore.nn.Conv1dTranspose",
+        "mindspore.nn.Conv2dTranspose",
+        "mindspore.nn.Conv3dTranspose",
+        "mindspore.nn.Dropout",
+        "mindspore.nn.BatchNorm1d",
+        "mindspore.nn.BatchNorm2d",
+        "mindspore.nn.BatchNorm3d",
+    }
+)
 
 
 class TorchKeywordOnLayer(Rule):
@@ -74,11 +91,12 @@ class TorchKeywordOnLayer(Rule):
     code = "MSA007"
     category = Category.API_DIFFERENCE
     node_types = (ast.Call,)
-    callee_names = last_names(KEYWORDS_REPORTED_BY_LAYER_RULES)
+    covers_keywords_of = LAYERS
+    callee_names = last_names(LAYERS)
 
     def check(self, node: ast.AST, context: RuleContext) -> None:
         assert isinstance(node, ast.Call)
-        layer = layer_call(node, context, KEYWORDS_REPORTED_BY_LAYER_RULES)
+        layer = layer_call(node, context, LAYERS)
         if layer is None:
             return
         counterpart = layer.counterpart

@@ -15,25 +15,6 @@ from msmigrate.mappings import load_mappings
 from msmigrate.rules.api_difference._shared_fixes import rename_keyword_offer, short_name
 from msmigrate.rules.base import Rule, RuleContext
 
-# Layers whose torch keywords the dedicated rules report with their own fixes (issue 3: Conv `bias=`,
-# `groups=`, `padding_mode=` by the Conv rules; Dropout `p`/`keep_prob` and BatchNorm `momentum` need a
-# value transform, not a rename). A rule that reports a layer's keywords itself may instead declare the
-# APIs in a class variable `covers_keywords_of` (a frozenset of MindSpore API names): MSA020 then stays
-# silent on them too, so one call never gets two reports of one keyword.
-KEYWORDS_REPORTED_BY_LAYER_RULES = frozenset(
-    {
-        "mindspore.nn.Conv1d",
-        "mindspore.nn.Conv2d",
-        "mindspore.nn.Conv3d",
-        "mindspore.nn.Conv1dTranspose",
-        "mindspore.nn.Conv2dTranspose",
-        "mindspore.nn.Conv3dTranspose",
-        "mindspore.nn.Dropout",
-        "mindspore.nn.BatchNorm1d",
-        "mindspore.nn.BatchNorm2d",
-        "mindspore.nn.BatchNorm3d",
-    }
-)
 # How close a misspelt keyword must be to a parameter name for a "did you mean" (difflib ratio).
 CLOSE_NAME_CUTOFF = 0.8
 # `x`, the torch value, in a transform of the mapping data (`1 - x`).
@@ -211,5 +192,6 @@ def _is_class(api: str) -> bool:
 def _apis_covered_elsewhere() -> frozenset[str]:
     from msmigrate.rules import all_rules  # the registry imports this module: resolve it at first use
 
-    declared = (getattr(rule, "covers_keywords_of", frozenset()) for rule in all_rules())
-    return KEYWORDS_REPORTED_BY_LAYER_RULES.union(*declared)
+    # A rule that reports some APIs' torch keywords itself, with fixes of its own (MSA007 for the layers
+    # whose keywords need a value transform, not a rename), declares them: one keyword, one report.
+    return frozenset().union(*(rule.covers_keywords_of for rule in all_rules()))
