@@ -29,13 +29,25 @@ requires_mindspore = pytest.mark.skipif(
 
 def run_oracle(fixture: Path, levels: str = "strict,lax") -> dict[str, Any]:
     """Run one fixture's examples through MindSpore; the verdicts and observations per example."""
+    # MindSpore writes a `rank_0/` log folder into the working directory.
+    return _run_runner([str(RUNNER), str(fixture), "--levels", levels], Path(tempfile.gettempdir()))
+
+
+def run_cases(runner: Path, cases: list[dict[str, Any]]) -> Any:
+    """Run a case-file runner (`runner cases.json`) in a temporary directory; what it reports."""
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "cases.json"
+        path.write_text(json.dumps(cases), encoding="utf-8")
+        return _run_runner([str(runner), str(path)], Path(directory))
+
+
+def _run_runner(arguments: list[str], cwd: Path) -> Any:
     completed = subprocess.run(
-        [sys.executable, str(RUNNER), str(fixture), "--levels", levels],
+        [sys.executable, *arguments],
         capture_output=True,
         text=True,
         timeout=ORACLE_TIMEOUT_S,
-        # MindSpore writes a `rank_0/` log folder into the working directory.
-        cwd=tempfile.gettempdir(),
+        cwd=cwd,
         env={**os.environ, "GLOG_v": "3", "PYTHONWARNINGS": "ignore"},
     )
     for line in completed.stdout.splitlines():

@@ -10,11 +10,6 @@ fix, applied by the fix machinery, gives PyTorch's result. One subprocess runs e
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,7 +20,7 @@ from msmigrate.analysis.engine import Engine
 from msmigrate.analysis.findings import Finding, FixSafety, Severity
 from msmigrate.fixes import compute_edits
 from msmigrate.fixes.core import apply_edits
-from tests.oracle.conftest import requires_mindspore
+from tests.oracle.conftest import requires_mindspore, run_cases
 
 pytestmark = [pytest.mark.oracle, requires_mindspore]
 
@@ -340,24 +335,7 @@ FIXED = {claim.name: fixed_expression(claim) for claim in CLAIMS if claim.code i
 def observations() -> dict[str, dict[str, Any]]:
     cases = [case(claim, claim.mindspore) for claim in CLAIMS]
     cases += [case(claim, fixed, " (fixed)") for claim in CLAIMS if (fixed := FIXED.get(claim.name))]
-    with tempfile.TemporaryDirectory() as directory:
-        path = Path(directory) / "cases.json"
-        path.write_text(json.dumps(cases), encoding="utf-8")
-        completed = subprocess.run(
-            [sys.executable, str(RUNNER), str(path)],
-            capture_output=True,
-            text=True,
-            timeout=300,
-            # MindSpore writes a `rank_0/` log folder into the working directory.
-            cwd=directory,
-            env={**os.environ, "GLOG_v": "3", "PYTHONWARNINGS": "ignore"},
-        )
-    for line in completed.stdout.splitlines():
-        if line.startswith("ORACLE-JSON "):
-            return {result["id"]: result for result in json.loads(line.removeprefix("ORACLE-JSON "))}
-    raise AssertionError(
-        f"runner failed ({completed.returncode}):\n{completed.stdout[-3000:]}\n{completed.stderr[-3000:]}"
-    )
+    return {result["id"]: result for result in run_cases(RUNNER, cases)}
 
 
 def modes(result: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -8,11 +8,6 @@ layers). Code the rules leave alone must run and agree with PyTorch. One subproc
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-import tempfile
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -24,7 +19,7 @@ from msmigrate.analysis.findings import FixSafety
 from msmigrate.fixes import compute_edits
 from msmigrate.fixes.core import apply_edits
 from msmigrate.rules import rule_by_code
-from tests.oracle.conftest import ORACLE_TIMEOUT_S, requires_mindspore
+from tests.oracle.conftest import requires_mindspore, run_cases
 from tests.oracle.ms_runner_compare import same_values
 
 pytestmark = [pytest.mark.oracle, requires_mindspore]
@@ -121,21 +116,7 @@ def observations() -> dict[str, Any]:
         fixed, _, _ = analyse(code, port)
         variants = {"port": runnable(source_of(port)), "fixed": runnable(fixed)}
         cases.append({"id": case_id, "kind": kind, "torch": torch_expression, "mindspore": variants})
-    with tempfile.TemporaryDirectory() as workdir:
-        path = Path(workdir) / "cases.json"
-        path.write_text(json.dumps(cases), encoding="utf-8")
-        completed = subprocess.run(
-            [sys.executable, str(RUNNER), str(path)],
-            capture_output=True,
-            text=True,
-            timeout=ORACLE_TIMEOUT_S,
-            cwd=workdir,
-            env={**os.environ, "GLOG_v": "3", "PYTHONWARNINGS": "ignore"},
-        )
-    for line in completed.stdout.splitlines():
-        if line.startswith("ORACLE-JSON "):
-            return json.loads(line.removeprefix("ORACLE-JSON "))
-    raise AssertionError(f"runner failed (exit {completed.returncode}):\n{completed.stderr[-3000:]}")
+    return run_cases(RUNNER, cases)
 
 
 def same(torch_arrays: list[Any], ms_arrays: Any) -> bool:

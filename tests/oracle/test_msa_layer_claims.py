@@ -9,11 +9,6 @@ runs every case.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-import tempfile
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -27,7 +22,7 @@ from msmigrate.analysis.findings import FixSafety
 from msmigrate.fixes import compute_edits
 from msmigrate.fixes.core import apply_edits
 from msmigrate.rules import rule_by_code
-from tests.oracle.conftest import ORACLE_TIMEOUT_S, requires_mindspore
+from tests.oracle.conftest import requires_mindspore, run_cases
 
 pytestmark = [pytest.mark.oracle, requires_mindspore]
 
@@ -313,21 +308,7 @@ def observations() -> dict[str, Any]:
             {"id": case_id, "kind": case.kind, "torch": case.torch, "mindspore": variants, "input": case.shape}
         )
     cases.append({"id": "training", "kind": "training"})
-    with tempfile.TemporaryDirectory() as workdir:
-        path = Path(workdir) / "cases.json"
-        path.write_text(json.dumps(cases), encoding="utf-8")
-        completed = subprocess.run(
-            [sys.executable, str(RUNNER), str(path)],
-            capture_output=True,
-            text=True,
-            timeout=ORACLE_TIMEOUT_S,
-            cwd=workdir,
-            env={**os.environ, "GLOG_v": "3", "PYTHONWARNINGS": "ignore"},
-        )
-    for line in completed.stdout.splitlines():
-        if line.startswith("ORACLE-JSON "):
-            return json.loads(line.removeprefix("ORACLE-JSON "))
-    raise AssertionError(f"runner failed (exit {completed.returncode}):\n{completed.stderr[-3000:]}")
+    return run_cases(RUNNER, cases)
 
 
 def close(a: Any, b: Any) -> bool:
