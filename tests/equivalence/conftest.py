@@ -26,3 +26,23 @@ def line_of(name: str, text: str) -> int:
         if text in content:
             return number
     raise AssertionError(f"{text!r} is not in {name}")
+
+
+# The result keys the contract with the editor and the VS Code client promises (schema 1).
+CONTRACT_KEYS = {
+    "schema",
+    "status",
+    "equivalent",
+    "summary",
+    "torch",
+    "mindspore",
+    "device",
+    "inputs",
+    "tolerances",
+    "weight_mapping",
+    "checks",
+    "layers",
+    "first_divergence",
+    "error",
+    "duration_s",
+}

@@ -7,25 +7,8 @@ import json
 import pytest
 
 from msmigrate.cli.main import main
-from tests.equivalence.conftest import pair_file, requires_frameworks
+from tests.equivalence.conftest import CONTRACT_KEYS, pair_file, requires_frameworks
 
-CONTRACT_KEYS = {
-    "schema",
-    "status",
-    "equivalent",
-    "summary",
-    "torch",
-    "mindspore",
-    "device",
-    "inputs",
-    "tolerances",
-    "weight_mapping",
-    "checks",
-    "layers",
-    "first_divergence",
-    "error",
-    "duration_s",
-}
 CHECK_KEYS = {"phase", "mode", "passed", "error", "tensors"}
 TENSOR_KEYS = {
     "name",
