@@ -6,7 +6,7 @@ import ast
 
 from msmigrate.analysis.findings import Category, FixOffer, FixSafety, Severity
 from msmigrate.rules.api_difference._layers import last_names, layer_call, literal_ints, torch_twin
-from msmigrate.rules.api_difference.conv_padding_without_pad_mode import CONV_APIS, FIX_ID, PAD
+from msmigrate.rules.api_difference.conv_padding_without_pad_mode import CONV_LAYERS, FIX_ID, PAD
 from msmigrate.rules.base import Rule, RuleContext
 
 BIAS = "bias"
@@ -55,11 +55,11 @@ class ConvDefaultsDifferFromTorch(Rule):
     code = "MSA006"
     category = Category.API_DIFFERENCE
     node_types = (ast.Call,)
-    callee_names = last_names(frozenset(CONV_APIS))
+    callee_names = last_names(CONV_LAYERS)
 
     def check(self, node: ast.AST, context: RuleContext) -> None:
         assert isinstance(node, ast.Call)
-        layer = layer_call(node, context, frozenset(CONV_APIS))
+        layer = layer_call(node, context, CONV_LAYERS)
         if layer is None or layer.arguments.uncertain:
             return
         arguments = layer.arguments

@@ -19,6 +19,7 @@ CONV_APIS: dict[str, int] = {
     "mindspore.nn.Conv2dTranspose": 2,
     "mindspore.nn.Conv3dTranspose": 3,
 }
+CONV_LAYERS = frozenset(CONV_APIS)
 PAD = "pad"
 # PyTorch's `padding='same'` / `'valid'` are MindSpore pad modes of the same name.
 STRING_PADDINGS = frozenset({"same", "valid"})
@@ -81,11 +82,11 @@ class ConvPaddingWithoutPadMode(Rule):
     code = "MSA005"
     category = Category.API_DIFFERENCE
     node_types = (ast.Call,)
-    callee_names = last_names(frozenset(CONV_APIS))
+    callee_names = last_names(CONV_LAYERS)
 
     def check(self, node: ast.AST, context: RuleContext) -> None:
         assert isinstance(node, ast.Call)
-        layer = layer_call(node, context, frozenset(CONV_APIS))
+        layer = layer_call(node, context, CONV_LAYERS)
         if layer is None or layer.arguments.uncertain:
             return
         padding = layer.arguments.get("padding")
