@@ -9,8 +9,8 @@ import pytest
 
 from msmigrate.analysis.settings import AnalysisSettings
 from msmigrate.cli.check import FileJob, check_file
-from msmigrate.cli.files import DEFAULT_MAX_FILE_BYTES, SourceFile
 from msmigrate.cli.results import Status
+from msmigrate.workspace.files import DEFAULT_MAX_FILE_BYTES, SourceFile
 from tests.cli.conftest import HOST_COPY_IN_CONSTRUCT, HOST_COPY_LINE, run_cli, write
 
 LATIN1_WITH_COOKIE = (

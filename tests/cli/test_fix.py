@@ -14,11 +14,11 @@ from msmigrate.analysis.findings import Category, Finding, FixOffer, FixSafety, 
 from msmigrate.analysis.settings import AnalysisSettings
 from msmigrate.cli import check
 from msmigrate.cli.check import MAX_FIX_ROUNDS, FileJob, check_file
-from msmigrate.cli.files import DEFAULT_MAX_FILE_BYTES, SourceFile
 from msmigrate.cli.results import SAFE_ONLY, Status
 from msmigrate.fixes import FixError, compute_edits, register_fix
 from msmigrate.fixes.core import FixTarget
 from msmigrate.rules.base import Rule, RuleContext
+from msmigrate.workspace.files import DEFAULT_MAX_FILE_BYTES, SourceFile
 from tests.cli.conftest import HOST_COPY_IN_CONSTRUCT, run_cli, write
 from tests.fixture_examples import FIXTURES
 

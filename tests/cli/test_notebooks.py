@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from msmigrate.analysis.findings import Span
-from msmigrate.cli.files import NotebookCells
+from msmigrate.workspace.notebooks import NotebookCells
 from tests.cli.conftest import notebook_json, write
 
 IMPORTS = "import mindspore as ms\nfrom mindspore import nn\n%matplotlib inline\n!pip install mindspore\n"

@@ -26,16 +26,6 @@ from typing import TextIO
 from msmigrate.analysis.engine import AnalysisResult, Engine
 from msmigrate.analysis.findings import Finding, FixOffer, FixSafety, Span, TextEdit
 from msmigrate.analysis.settings import AnalysisSettings
-from msmigrate.cli.config import ConfigResolver, Overrides
-from msmigrate.cli.files import (
-    DEFAULT_MAX_FILE_BYTES,
-    NotebookCells,
-    SourceFile,
-    Unreadable,
-    discover,
-    load,
-    write_text,
-)
 from msmigrate.cli.output import OutputFormat, render
 from msmigrate.cli.results import (
     SAFE_AND_UNSAFE,
@@ -46,6 +36,16 @@ from msmigrate.cli.results import (
     Problem,
     Status,
 )
+from msmigrate.workspace.config import ConfigResolver, Overrides
+from msmigrate.workspace.files import (
+    DEFAULT_MAX_FILE_BYTES,
+    SourceFile,
+    Unreadable,
+    discover,
+    load,
+    write_text,
+)
+from msmigrate.workspace.notebooks import NotebookCells
 
 MAX_FIX_ROUNDS = 10
 # Measured on 2 cores with fork: a pool of 2 costs ~8 ms of CPU to start and ~1 ms per file in

@@ -25,12 +25,12 @@ from typing import TextIO
 
 from msmigrate import __version__
 from msmigrate.analysis.facts import SyntaxLevel
-from msmigrate.cli.config import Overrides, parse_code_list, parse_exclude_patterns, parse_level
 from msmigrate.cli.equiv import add_parser as add_equiv_parser
-from msmigrate.cli.files import DEFAULT_MAX_FILE_BYTES
 from msmigrate.cli.output import OutputFormat
 from msmigrate.cli.report import add_parser as add_report_parser
 from msmigrate.cli.results import EXIT_ERROR
+from msmigrate.workspace.config import Overrides, parse_code_list, parse_exclude_patterns, parse_level
+from msmigrate.workspace.files import DEFAULT_MAX_FILE_BYTES
 
 EXIT_INTERRUPTED = 130
 

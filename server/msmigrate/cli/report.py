@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from msmigrate.cli.config import ConfigResolver, Overrides, parse_exclude_patterns
-from msmigrate.cli.files import DEFAULT_MAX_FILE_BYTES
 from msmigrate.cli.results import EXIT_CLEAN, EXIT_ERROR
+from msmigrate.workspace.config import ConfigResolver, Overrides, parse_exclude_patterns
+from msmigrate.workspace.files import DEFAULT_MAX_FILE_BYTES
 
 if TYPE_CHECKING:
     pass

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from msmigrate.analysis.facts import ClassInfo, collect_facts
-from msmigrate.cli.files import is_skipped_directory
+from msmigrate.workspace.files import is_skipped_directory
 
 EXAMPLE_INPUTS_FUNCTION = "example_inputs"
 

@@ -1,6 +1,6 @@
 """Collect the torch APIs a project uses, with counts and locations, grouped by what the mappings say.
 
-Files are found and read as `msmigrate check` finds and reads them (`cli.files`: directories walked
+Files are found and read as `msmigrate check` finds and reads them (`workspace.files`: directories walked
 for `*.py` / `*.pyi`, notebooks named explicitly, excludes from `[tool.msmigrate]` and flags, unreadable
 files reported and skipped). Each file is parsed once with `ast`; `analysis.api_names` says which torch
 APIs it names, through imports, aliases and known tensors. Type annotations and import statements are
@@ -17,9 +17,10 @@ from pathlib import Path
 
 from msmigrate import __version__
 from msmigrate.analysis.api_names import ApiUse, UseKind, module_apis, parse_module
-from msmigrate.cli.files import DEFAULT_MAX_FILE_BYTES, NotebookCells, SourceFile, Unreadable, discover, load
 from msmigrate.mappings import TorchApiMapping
 from msmigrate.report.describe import Group, group_of, mappings_or_none, torch_entry
+from msmigrate.workspace.files import DEFAULT_MAX_FILE_BYTES, SourceFile, Unreadable, discover, load
+from msmigrate.workspace.notebooks import NotebookCells
 
 COUNTED_KINDS = frozenset({UseKind.CALL, UseKind.REFERENCE, UseKind.BASE, UseKind.DECORATOR})
 GROUP_ORDER = (Group.DIFFERS, Group.NO_COUNTERPART, Group.UNKNOWN, Group.CONSISTENT)

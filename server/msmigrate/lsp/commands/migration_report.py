@@ -22,9 +22,9 @@ from urllib.parse import urlparse
 
 from pygls.uris import to_fs_path
 
-from msmigrate.cli.config import ConfigResolver
 from msmigrate.report import MigrationReport, collect_report, render_json, render_markdown
 from msmigrate.report.links import relative_links
+from msmigrate.workspace.config import ConfigResolver
 
 if TYPE_CHECKING:
     from msmigrate.lsp.server import MsmigrateServer

@@ -1,4 +1,5 @@
-"""Which files `msmigrate check` reads, and how it reads them.
+"""Which source files a run reads, and how it reads them (`msmigrate check` and `report`, the server's
+migration report, the equivalence check's pairing).
 
 Directories are walked in sorted order for `*.py` and `*.pyi` files; version-control folders,
 virtual environments, caches and build output are not entered. A file named on the command line is
@@ -12,7 +13,6 @@ otherwise). Every way a file can be unreadable becomes an `Unreadable` with a me
 
 from __future__ import annotations
 
-import bisect
 import io
 import json
 import os
@@ -21,9 +21,9 @@ import tokenize
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from msmigrate.analysis.findings import Span
-from msmigrate.analysis.source import split_lines_keepends
+from msmigrate.workspace.notebooks import NotebookCells, join_cells
 
 PYTHON_SUFFIXES = (".py", ".pyi")
 NOTEBOOK_SUFFIX = ".ipynb"
@@ -54,8 +54,6 @@ SKIPPED_DIRECTORY_SUFFIXES = (".egg-info",)
 VIRTUALENV_MARKER = "pyvenv.cfg"
 BINARY_SNIFF_BYTES = 8192
 DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024
-# Cell magics whose body is still Python; the body of any other (`%%bash`, `%%html`) is not.
-PYTHON_CELL_MAGICS = frozenset({"%%time", "%%timeit", "%%capture", "%%prun"})
 
 
 @dataclass(frozen=True)
@@ -134,32 +132,6 @@ class Unreadable(Exception):
         super().__init__(message)
         self.message = message
         self.missing = missing
-
-
-@dataclass(frozen=True)
-class NotebookCells:
-    """Where each code cell of a notebook starts in the joined text."""
-
-    starts: tuple[int, ...]  # 1-based line of the joined text where each code cell begins
-    numbers: tuple[int, ...]  # the 1-based position of that cell among all cells of the notebook
-
-    def map_span(self, span: Span) -> tuple[int, Span] | None:
-        """(cell number, the span with lines counted within that cell); None if it crosses cells.
-
-        A span may end at column 0 of the next cell's first line: that is the end of its own cell.
-        """
-        index = self._index(span.line)
-        end_index = self._index(span.end_line)
-        ends_at_cell_boundary = (
-            end_index == index + 1 and span.end_column == 0 and span.end_line == self.starts[end_index]
-        )
-        if end_index != index and not ends_at_cell_boundary:
-            return None
-        offset = self.starts[index] - 1
-        return self.numbers[index], Span(span.line - offset, span.column, span.end_line - offset, span.end_column)
-
-    def _index(self, line: int) -> int:
-        return max(bisect.bisect_right(self.starts, line) - 1, 0)
 
 
 @dataclass(frozen=True)
@@ -251,42 +223,17 @@ def _load_notebook(data: bytes) -> LoadedSource:
     language = notebook.get("metadata", {}).get("language_info", {}).get("name", "python")
     if isinstance(language, str) and language.lower() != "python":
         raise Unreadable(f"skipped: the notebook's language is {language}, not Python")
-    parts: list[str] = []
-    starts: list[int] = []
-    numbers: list[int] = []
-    next_line = 1
-    for number, cell in enumerate(cells, start=1):
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
-            continue
-        source = cell.get("source", "")
-        text = "".join(source) if isinstance(source, list) else str(source)
-        lines = _python_lines_of_cell(text)
-        if not lines:
-            continue
-        starts.append(next_line)
-        numbers.append(number)
-        parts.append("\n".join(lines) + "\n")
-        next_line += len(lines)
-    return LoadedSource("".join(parts), "utf-8", NotebookCells(tuple(starts), tuple(numbers)))
+    text, positions = join_cells(
+        (number, _cell_source(cell))
+        for number, cell in enumerate(cells, start=1)
+        if isinstance(cell, dict) and cell.get("cell_type") == "code"
+    )
+    return LoadedSource(text, "utf-8", positions)
 
 
-def _python_lines_of_cell(text: str) -> list[str]:
-    """The cell's lines, IPython syntax (`%magic`, `!shell`, `obj?`) replaced by `pass` line for line."""
-    # Lines as the engine counts them (a form feed does not end one), so cell line numbers stay right.
-    lines = [line.rstrip("\r\n") for line in split_lines_keepends(text)]
-    if lines and lines[0].startswith("%%"):
-        magic = lines[0].split()[0]
-        if magic not in PYTHON_CELL_MAGICS:
-            return ["pass"] * len(lines)
-        lines = ["pass", *lines[1:]]
-    python_lines = []
-    for line in lines:
-        stripped = line.lstrip()
-        if stripped.startswith(("%", "!")) or (stripped.endswith("?") and not stripped.startswith("#")):
-            python_lines.append(line[: len(line) - len(stripped)] + "pass")
-        else:
-            python_lines.append(line)
-    return python_lines
+def _cell_source(cell: dict[str, Any]) -> str:
+    source = cell.get("source", "")  # a list of lines, or one string
+    return "".join(source) if isinstance(source, list) else str(source)
 
 
 def write_text(path: Path, text: str, encoding: str) -> None:
