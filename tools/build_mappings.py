@@ -4,7 +4,7 @@
     python -m tools.build_mappings --check    # exit 1 if a file would change
 
 Inputs (none of them imports torch or mindspore):
-- `../shared/data/*.tsv` — the current (master, = r2.6.0) and the r2.4.10 PyTorch→MindSpore tables and the
+- `mappings/sources/*.tsv` — the current (master, = r2.6.0) and the r2.4.10 PyTorch→MindSpore tables and the
   per-parameter differences;
 - `mappings/curated.toml` — value transforms, behaviour notes and false friends written by hand;
 - `mappings/signatures.json` — what `python -m tools.introspect_signatures` read from the installed torch and
@@ -39,8 +39,8 @@ from tools.mapping_common import (
     PARAM_DIFFS,
     POSITIONAL,
     POSITIONAL_ONLY,
-    SHARED_DATA,
     SIGNATURES_PATH,
+    SOURCES_DIR,
     UNKNOWN_DEFAULT,
     VAR_KEYWORD,
     VAR_POSITIONAL,
@@ -815,7 +815,7 @@ def _unique(items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def build(
-    data_dir: Path = SHARED_DATA, curated_path: Path = CURATED_PATH, signatures_path: Path = SIGNATURES_PATH
+    data_dir: Path = SOURCES_DIR, curated_path: Path = CURATED_PATH, signatures_path: Path = SIGNATURES_PATH
 ) -> Builder:
     with curated_path.open("rb") as handle:
         curated = tomllib.load(handle)

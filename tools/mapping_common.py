@@ -25,8 +25,8 @@ from msmigrate.mappings.model import UNKNOWN_DEFAULT
 from msmigrate.mappings.store import ENTRIES_SUBDIR, SIGNATURES_FILE
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 MAPPINGS_DIR = REPO_ROOT / "mappings"
+SOURCES_DIR = MAPPINGS_DIR / "sources"  # the official tables, with their provenance
 SIGNATURES_PATH = MAPPINGS_DIR / SIGNATURES_FILE
 CURATED_PATH = MAPPINGS_DIR / "curated.toml"
 ENTRIES_DIR = MAPPINGS_DIR / ENTRIES_SUBDIR
@@ -35,7 +35,7 @@ CURRENT_TABLE = "pytorch_mindspore_api_mapping.tsv"
 LEGACY_TABLE = "pytorch_mindspore_api_mapping_r2.4.10.tsv"
 PARAM_DIFFS = "pytorch_mindspore_param_diffs.tsv"
 
-# The docs branch each table was read from (see ../shared/data/README.md).
+# The docs branch each table was read from (see mappings/sources/README.md).
 CURRENT_REF = "master"
 LEGACY_REF = "r2.4.10"
 
@@ -50,7 +50,7 @@ KEYWORD_ONLY = "keyword_only"
 VAR_KEYWORD = "var_keyword"
 
 
-def read_tsv(name: str, data_dir: Path = SHARED_DATA) -> list[dict[str, str]]:
+def read_tsv(name: str, data_dir: Path = SOURCES_DIR) -> list[dict[str, str]]:
     """Rows of one reference TSV (tab-separated, no quoting) as dicts keyed by the header."""
     with (data_dir / name).open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
