@@ -33,7 +33,9 @@ TRACER = textwrap.dedent(
     recording = [True]
 
     def audit(event, args):
-        if recording[0] and event in ("open", "os.listdir", "os.scandir") and args and isinstance(args[0], (str, bytes, os.PathLike)):
+        if not (recording[0] and event in ("open", "os.listdir", "os.scandir") and args):
+            return
+        if isinstance(args[0], (str, bytes, os.PathLike)):
             touched.append(os.path.abspath(os.fsdecode(args[0])))
 
     sys.addaudithook(audit)
@@ -164,7 +166,7 @@ def test_the_trace_catches_a_read_beside_the_project(clone: Path) -> None:
 
 def test_no_project_file_points_beside_the_project() -> None:
     """Scripts, tests and configuration name no sibling folder (prose may mention one)."""
-    pointers = ("../shared", 'parent / "shared"', "parents[2] / \"shared\"")
+    pointers = ("../shared", 'parent / "shared"', 'parents[2] / "shared"')
     offending = [
         name
         for name in _project_files()
