@@ -153,9 +153,12 @@ export class ServerController implements vscode.Disposable {
 
   private clientOptions(): LanguageClientOptions {
     return {
+      // Python files, and the Python cells of any notebook: the server advertises notebook sync, so the
+      // cells reach it as notebook documents (one module, in order), and hovers and actions in a cell ask it.
       documentSelector: [
         { scheme: "file", language: "python" },
         { scheme: "untitled", language: "python" },
+        { notebook: "*", language: "python" },
       ],
       outputChannel: this.log,
       revealOutputChannelOn: RevealOutputChannelOn.Never,

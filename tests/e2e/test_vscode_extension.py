@@ -36,6 +36,7 @@ VSIX = REPO / "client" / "dist" / "msmigrate.vsix"
 EQUIVALENCE_CELL = ("equivalence/mindspore_net.py", 7)  # the `class TinyNet(nn.Cell)` line, under its pair comment
 DIVERGING_LINE = 12  # `self.act = nn.LeakyReLU()`: MindSpore's default slope is 0.2, torch's 0.01
 RESTRICTED_MESSAGE = "disabled in Restricted Mode"
+NOTEBOOK = "notebook/port.ipynb"  # markdown, imports with a `%matplotlib` line, a Cell with MSG001 and MSG002
 RUN_TIMEOUT_SECONDS = 900
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(RUN_TIMEOUT_SECONDS + 300)]
@@ -88,10 +89,10 @@ def code_server_tools() -> Path:
     return TOOLS_DIR
 
 
-def _expected_problems(workspace: Path) -> list[dict[str, Any]]:
-    """What `msmigrate check` reports for the file the Problems panel is read for."""
+def _expected_problems(workspace: Path, file: str = "mindspore_model.py") -> list[dict[str, Any]]:
+    """What `msmigrate check` reports for a file the Problems panel is read for (for a notebook: per cell)."""
     completed = subprocess.run(
-        [sys.executable, "-m", "msmigrate", "check", "mindspore_model.py", "--format", "json"],
+        [sys.executable, "-m", "msmigrate", "check", file, "--format", "json"],
         cwd=workspace,
         capture_output=True,
         text=True,
@@ -131,6 +132,13 @@ def e2e(vsix: Path, code_server_tools: Path, tmp_path_factory: pytest.TempPathFa
         "apiHover": {"file": "torch_model.py", "line": 55, "column": 27},  # nn.Dropout(config.dropout)
         "quickFix": _safe_fix(findings),
         "equivalence": {"file": EQUIVALENCE_CELL[0], "line": EQUIVALENCE_CELL[1]},
+        "notebook": {
+            "file": NOTEBOOK,
+            "expectedProblems": [
+                {"code": f["code"], "line": f["line"], "column": f["column"]}
+                for f in _expected_problems(workspace, NOTEBOOK)
+            ],
+        },
     }
     if OUTPUT_DIR.exists():
         shutil.rmtree(OUTPUT_DIR / "profiles", ignore_errors=True)
@@ -174,6 +182,15 @@ def test_problems_panel_lists_every_finding_at_its_line(e2e: dict[str, Any]) -> 
     assert {row["source"] for row in seen["rows"]} == {"msmigrate"}
     assert all(row["link"].startswith("https://www.mindspore.cn/") for row in seen["rows"]), seen["rows"]
     assert "running" in seen["statusBar"], seen["statusBar"]
+
+
+def test_a_notebook_shows_its_findings_in_their_cells_with_hovers(e2e: dict[str, Any]) -> None:
+    seen = _scenario(e2e, "notebook")
+    expected = {(p["code"], p["line"], p["column"]) for p in e2e["config"]["notebook"]["expectedProblems"]}
+    assert {code for code, _, _ in expected} == {"MSG001", "MSG002"}
+    assert {(row["code"], row["line"], row["column"]) for row in seen["rows"]} == expected  # lines within the cell
+    assert {row["source"] for row in seen["rows"]} == {"msmigrate"}
+    assert "MSG001" in seen["hover"] and "Why is this bad?" in seen["hover"], seen["hover"]
 
 
 def test_hover_on_a_finding_shows_the_rule_and_its_documentation_link(e2e: dict[str, Any]) -> None:

@@ -6,7 +6,8 @@
 //
 // CONFIG: { toolsDir, vsix, python, workspace, outDir, expectedProblems: [{code, line, column}],
 //           quickFix: {code, line, column, title, before, after}, ruleHover: {line, column},
-//           apiHover: {file, line, column}, equivalence: {file, line} }
+//           apiHover: {file, line, column}, equivalence: {file, line},
+//           notebook: {file, expectedProblems: [{code, line, column}]} }
 // Each scenario records what it saw, so a failing assertion in pytest shows the evidence; a screenshot
 // per scenario (and one more on failure) lands in outDir.
 
@@ -318,6 +319,42 @@ async function trustedScenarios(page) {
     );
     await runCommand(page, "View: Toggle Maximized Panel");
     if (!settled) throw new Error("the Problems panel never showed exactly the expected findings");
+  });
+
+  await scenario(page, "notebook", async (seen) => {
+    // A Jupyter notebook: its Python cells reach the server as one notebook document; findings show in
+    // the cell they are in, at lines counted within that cell, and a hover over one shows its rule.
+    const { file, expectedProblems } = config.notebook;
+    await quickInput(page, "Control+P", file);
+    await pickFirst(page, path.basename(file));
+    await page.locator(".notebook-editor .cell-editor-container .view-lines").first().waitFor({ timeout: 30_000 });
+    await showProblems(page);
+    await filterProblems(page, "MSG");
+    const expected = new Set(expectedProblems.map(key));
+    const since = Date.now();
+    const { rows, settled } = await waitForProblems(page, (rows) => {
+      const got = new Set(rows.map(key));
+      return got.size === expected.size && [...expected].every((item) => got.has(item));
+    });
+    seen.rows = rows;
+    seen.secondsToDiagnostics = seconds(since);
+    seen.resources = await page.evaluate(() =>
+      [...document.querySelectorAll(".markers-panel .monaco-list-row")]
+        .filter((row) => row.querySelector(".marker-code") === null)
+        .map((row) => row.innerText.replace(/\s+/g, " ").trim()),
+    );
+    await filterProblems(page, "");
+    if (!settled) throw new Error("the Problems panel never showed the notebook's findings");
+    const squiggle = page.locator(".notebook-editor .cell-editor-container [class*='squiggly-error']").first();
+    await squiggle.waitFor({ timeout: 15_000 });
+    await squiggle.hover();
+    const hover = page.locator(".monaco-hover:not(.hidden) .monaco-hover-content").first();
+    await hover.waitFor({ state: "visible", timeout: 15_000 });
+    await page.waitForTimeout(300);
+    seen.hover = await hover.innerText();
+    await screenshot(page, "notebook-hover");
+    await page.mouse.move(0, 0);
+    await runCommand(page, "View: Close All Editors");
   });
 
   await scenario(page, "rule_hover", async (seen) => {

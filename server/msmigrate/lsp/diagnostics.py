@@ -283,6 +283,9 @@ class DiagnosticsPublisher:
         diagnostics = diagnostics_to_show(document, snapshot, self.server.state.settings.show_syntax_errors)
         diagnostics = self._with_command_diagnostics(document.uri, snapshot.version, diagnostics)
         document.published = diagnostics
+        if self.server.notebooks.is_notebook(document.uri):
+            self.server.notebooks.publish(document, diagnostics, snapshot.version)
+            return
         self.server.text_document_publish_diagnostics(
             PublishDiagnosticsParams(uri=document.uri, diagnostics=diagnostics, version=snapshot.version)
         )

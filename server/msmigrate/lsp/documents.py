@@ -114,11 +114,14 @@ class DocumentStore:
     def __init__(self) -> None:
         self._documents: dict[str, Document] = {}
 
-    def open(self, uri: str, language_id: str | None, version: int, text: str) -> Document:
+    def open(
+        self, uri: str, language_id: str | None, version: int, text: str, kind: DocumentKind | None = None
+    ) -> Document:
+        """Open a document; its kind follows from URI and language unless given (a notebook's joined cells)."""
         previous = self._documents.get(uri)
         if previous is not None:
             previous.cancel_pending()
-        document = Document(uri, document_kind(uri, language_id), version, text)
+        document = Document(uri, kind or document_kind(uri, language_id), version, text)
         self._documents[uri] = document
         return document
 

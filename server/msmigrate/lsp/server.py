@@ -33,6 +33,7 @@ from msmigrate.lsp.commands import register_commands
 from msmigrate.lsp.diagnostics import DEBOUNCE_SECONDS, DiagnosticsPublisher
 from msmigrate.lsp.documents import DocumentKind, DocumentStore
 from msmigrate.lsp.hover import hover
+from msmigrate.lsp.notebooks import NOTEBOOK_SYNC, NotebookSync
 from msmigrate.lsp.positions import UTF16, apply_change, normalise_encoding
 from msmigrate.lsp.settings import SECTION, ServerSettings, settings_section
 
@@ -108,6 +109,23 @@ class MsmigrateProtocol(LanguageServerProtocol):
     def lsp_text_document__did_close(self, params: types.DidCloseTextDocumentParams) -> Generator[Any, Any, None]:
         yield from self._user_handler(types.TEXT_DOCUMENT_DID_CLOSE, params)
 
+    # Notebooks and their cells are kept by `notebooks.NotebookSync`, for the same reason.
+    @lsp_method(types.NOTEBOOK_DOCUMENT_DID_OPEN)
+    def lsp_notebook_document__did_open(self, params: types.DidOpenNotebookDocumentParams) -> Generator[Any, Any, None]:
+        yield from self._user_handler(types.NOTEBOOK_DOCUMENT_DID_OPEN, params)
+
+    @lsp_method(types.NOTEBOOK_DOCUMENT_DID_CHANGE)
+    def lsp_notebook_document__did_change(
+        self, params: types.DidChangeNotebookDocumentParams
+    ) -> Generator[Any, Any, None]:
+        yield from self._user_handler(types.NOTEBOOK_DOCUMENT_DID_CHANGE, params)
+
+    @lsp_method(types.NOTEBOOK_DOCUMENT_DID_CLOSE)
+    def lsp_notebook_document__did_close(
+        self, params: types.DidCloseNotebookDocumentParams
+    ) -> Generator[Any, Any, None]:
+        yield from self._user_handler(types.NOTEBOOK_DOCUMENT_DID_CLOSE, params)
+
 
 class MsmigrateServer(LanguageServer):
     def __init__(self) -> None:
@@ -115,9 +133,11 @@ class MsmigrateServer(LanguageServer):
             name="msmigrate",
             version=__version__,
             text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            notebook_document_sync=NOTEBOOK_SYNC,
             protocol_cls=MsmigrateProtocol,
         )
         self.documents = DocumentStore()
+        self.notebooks = NotebookSync(self)
         self.state = ServerState()
         self.executor = ThreadPoolExecutor(max_workers=ANALYSIS_WORKERS, thread_name_prefix="msmigrate-analysis")
         self.publisher = DiagnosticsPublisher(self)
@@ -290,6 +310,26 @@ def create_server() -> MsmigrateServer:
         if document is not None and document.kind is DocumentKind.PYTHON:
             publisher.clear(document.uri)
 
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_OPEN)
+    @guarded()
+    def did_open_notebook(params: types.DidOpenNotebookDocumentParams) -> None:
+        server.notebooks.open(params)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_CHANGE)
+    @guarded()
+    def did_change_notebook(params: types.DidChangeNotebookDocumentParams) -> None:
+        server.notebooks.change(params)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_SAVE)
+    @guarded()
+    def did_save_notebook(params: types.DidSaveNotebookDocumentParams) -> None:
+        server.notebooks.save(params)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_CLOSE)
+    @guarded()
+    def did_close_notebook(params: types.DidCloseNotebookDocumentParams) -> None:
+        server.notebooks.close(params)
+
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     @guarded()
     async def did_change_configuration(params: types.DidChangeConfigurationParams) -> None:
@@ -302,6 +342,8 @@ def create_server() -> MsmigrateServer:
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     @guarded()
     def on_hover(params: types.HoverParams) -> types.Hover | None:
+        if server.notebooks.holds_cell(params.text_document.uri):
+            return server.notebooks.hover(params)
         document = documents.get(params.text_document.uri)
         if document is None:
             return None
@@ -313,11 +355,15 @@ def create_server() -> MsmigrateServer:
     )
     @guarded()
     async def code_action(params: types.CodeActionParams) -> list[types.CodeAction] | None:
+        if server.notebooks.holds_cell(params.text_document.uri):
+            return await server.notebooks.code_actions(params)
         return await server.code_actions.actions(params)
 
     @server.feature(types.CODE_ACTION_RESOLVE)
     async def resolve_code_action(params: types.CodeAction) -> types.CodeAction:
         try:
+            if server.notebooks.made(params):
+                return await server.notebooks.resolve(params)
             return await server.code_actions.resolve(params)
         except Exception:  # the request must still be answered with an action
             log.exception("codeAction/resolve failed")
