@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import site
 import subprocess
 import sys
@@ -21,6 +20,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
+
+from tests.project_files import copy_project, project_files
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -59,25 +60,9 @@ TRACER = textwrap.dedent(
 LOOKUPS_ABOVE_THE_PROJECT = frozenset({"pyproject.toml"})
 
 
-def _project_files() -> list[str]:
-    if shutil.which("git") is None or not (REPO / ".git").exists():
-        pytest.skip("not a git checkout: the project's file list comes from git")
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=REPO,
-        capture_output=True,
-        check=True,
-    ).stdout
-    return [name for name in os.fsdecode(listed).split("\0") if name and (REPO / name).is_file()]
-
-
 @pytest.fixture(scope="module")
 def clone(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    copy = tmp_path_factory.mktemp("clone") / "msmigrate"
-    for name in _project_files():
-        target = copy / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(REPO / name, target)
+    copy = copy_project(tmp_path_factory.mktemp("clone") / "msmigrate")
     assert [entry.name for entry in copy.parent.iterdir()] == ["msmigrate"]
     return copy
 
@@ -169,7 +154,7 @@ def test_no_project_file_points_beside_the_project() -> None:
     pointers = ("../shared", 'parent / "shared"', 'parents[2] / "shared"')
     offending = [
         name
-        for name in _project_files()
+        for name in project_files()
         if not name.endswith(".md") and name != Path(__file__).relative_to(REPO).as_posix()
         for text in [(REPO / name).read_text(encoding="utf-8", errors="replace")]
         if any(pointer in text for pointer in pointers)
