@@ -219,6 +219,15 @@ async function waitForProblems(page, done, timeoutMs = DIAGNOSTICS_TIMEOUT_MS) {
   return { rows, settled: false };
 }
 
+/** Poll the Problems panel until its rows are exactly `expectedProblems` ({code, line, column}). */
+async function waitForExactly(page, expectedProblems) {
+  const expected = new Set(expectedProblems.map(key));
+  return waitForProblems(page, (rows) => {
+    const got = new Set(rows.map(key));
+    return got.size === expected.size && [...expected].every((item) => got.has(item));
+  });
+}
+
 /** The squiggle classes on the rendered editor line that contains `fragment` (null: no such line). */
 async function squigglesOnLine(page, fragment) {
   return page.evaluate((fragment) => {
@@ -306,12 +315,8 @@ async function trustedScenarios(page) {
     await openFile(page, "mindspore_model.py");
     await showProblems(page);
     await runCommand(page, "View: Toggle Maximized Panel"); // every row rendered (the list is virtual)
-    const expected = new Set(config.expectedProblems.map(key));
     const since = Date.now();
-    const { rows, settled } = await waitForProblems(page, (rows) => {
-      const got = new Set(rows.map(key));
-      return got.size === expected.size && [...expected].every((item) => got.has(item));
-    });
+    const { rows, settled } = await waitForExactly(page, config.expectedProblems);
     seen.rows = rows;
     seen.secondsToDiagnostics = seconds(since);
     seen.statusBar = await page.evaluate(
@@ -331,12 +336,8 @@ async function trustedScenarios(page) {
     await pickFirst(page, path.basename(file));
     await page.locator(".notebook-editor .cell-editor-container .view-lines").first().waitFor({ timeout: 30_000 });
     await showProblems(page);
-    const expected = new Set(expectedProblems.map(key));
     const since = Date.now();
-    const { rows, settled } = await waitForProblems(page, (rows) => {
-      const got = new Set(rows.map(key));
-      return got.size === expected.size && [...expected].every((item) => got.has(item));
-    });
+    const { rows, settled } = await waitForExactly(page, expectedProblems);
     seen.rows = rows;
     seen.secondsToDiagnostics = seconds(since);
     seen.resources = await page.evaluate(() =>
@@ -347,7 +348,11 @@ async function trustedScenarios(page) {
     if (!settled) throw new Error("the Problems panel never showed exactly the notebook's findings");
     const squiggle = page.locator(".notebook-editor .cell-editor-container [class*='squiggly-error']").first();
     await squiggle.waitFor({ timeout: 15_000 });
-    await squiggle.hover();
+    // The squiggle layer takes no pointer events: click the text under it, then ask for the hover.
+    const box = await squiggle.boundingBox();
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    await page.keyboard.press("Control+K");
+    await page.keyboard.press("Control+I");
     const hover = page.locator(".monaco-hover:not(.hidden) .monaco-hover-content").first();
     await hover.waitFor({ state: "visible", timeout: 15_000 });
     await page.waitForTimeout(300);
@@ -597,7 +602,8 @@ try {
   fs.rmSync(workspaceSettings, { recursive: true, force: true });
   // An interpreter without msmigrate: the same Python with its site-packages turned off.
   const barePython = path.join(config.outDir, "python-without-msmigrate");
-  fs.writeFileSync(barePython, `#!/bin/sh\nexec "${config.python}" -S -s "$@"\n`, { mode: 0o755 });
+  // (PYTHONPATH is dropped too: a developer's PYTHONPATH pointing at a checkout would make msmigrate importable.)
+  fs.writeFileSync(barePython, `#!/bin/sh\nunset PYTHONPATH\nexec "${config.python}" -S -s "$@"\n`, { mode: 0o755 });
   const missing = await prepareProfile("missing", {
     ...baseSettings,
     "msmigrate.interpreter": barePython,

@@ -82,6 +82,15 @@ async def start(client: RecordingClient) -> str:
     return encoding_of(result)
 
 
+def change_cells(client: RecordingClient, version: int, cells: types.NotebookDocumentCellChanges) -> None:
+    client.notebook_document_did_change(
+        types.DidChangeNotebookDocumentParams(
+            notebook_document=types.VersionedNotebookDocumentIdentifier(uri=NOTEBOOK_URI, version=version),
+            change=types.NotebookDocumentChangeEvent(cells=cells),
+        )
+    )
+
+
 def cli_findings(tmp_path: Path, cells: list[tuple[str, str]]) -> set[tuple[str, int, int, int]]:
     """(code, 1-based cell, line, column) of `msmigrate check` on the same cells saved as a notebook."""
     path = tmp_path / "port.ipynb"
@@ -187,21 +196,18 @@ async def test_a_fix_in_a_cell_edits_that_cell_and_the_cell_with_the_imports(
     assert changed[3] == CELLS[3][1].replace("np.mean(x)", "mnp.mean(x)")
 
     # The fixed cells, sent back as the editor would, have no MSG001 left, here and for the CLI.
-    client.notebook_document_did_change(
-        types.DidChangeNotebookDocumentParams(
-            notebook_document=types.VersionedNotebookDocumentIdentifier(uri=NOTEBOOK_URI, version=2),
-            change=types.NotebookDocumentChangeEvent(
-                cells=types.NotebookDocumentCellChanges(
-                    text_content=[
-                        types.NotebookDocumentCellContentChanges(
-                            document=types.VersionedTextDocumentIdentifier(uri=cell_uri(index), version=2),
-                            changes=[types.TextDocumentContentChangeWholeDocument(text=changed[index])],
-                        )
-                        for index in (0, 3)
-                    ]
+    change_cells(
+        client,
+        2,
+        types.NotebookDocumentCellChanges(
+            text_content=[
+                types.NotebookDocumentCellContentChanges(
+                    document=types.VersionedTextDocumentIdentifier(uri=cell_uri(index), version=2),
+                    changes=[types.TextDocumentContentChangeWholeDocument(text=changed[index])],
                 )
-            ),
-        )
+                for index in (0, 3)
+            ]
+        ),
     )
     after = await client.publish_log.wait_for(cell_uri(3), 2)
     assert [str(diagnostic.code) for diagnostic in after.diagnostics] == ["MSG002"]
@@ -214,41 +220,36 @@ async def test_typing_inserting_and_removing_cells_keep_every_cell_right(client:
     await client.publish_log.wait_for(cell_uri(3), 1)
     asnumpy = position_of(CELLS[3][1], "y = x.asnumpy()", encoding)
     new_cell = "class Other(nn.Cell):\n    def construct(self, x):\n        return x.asnumpy()\n"
-    client.notebook_document_did_change(
-        types.DidChangeNotebookDocumentParams(
-            notebook_document=types.VersionedNotebookDocumentIdentifier(uri=NOTEBOOK_URI, version=2),
-            change=types.NotebookDocumentChangeEvent(
-                cells=types.NotebookDocumentCellChanges(
-                    # A new cell before the last one, and an edit in the last one that removes `y = x.asnumpy()`.
-                    structure=types.NotebookDocumentCellChangeStructure(
-                        array=types.NotebookCellArrayChange(
-                            start=3,
-                            delete_count=0,
-                            cells=[types.NotebookCell(kind=types.NotebookCellKind.Code, document=cell_uri(9))],
-                        ),
-                        did_open=[
-                            types.TextDocumentItem(uri=cell_uri(9), language_id="python", version=1, text=new_cell)
-                        ],
-                    ),
-                    text_content=[
-                        types.NotebookDocumentCellContentChanges(
-                            document=types.VersionedTextDocumentIdentifier(uri=cell_uri(3), version=2),
-                            changes=[
-                                types.TextDocumentContentChangePartial(
-                                    range=types.Range(
-                                        start=asnumpy,
-                                        end=types.Position(
-                                            line=asnumpy.line, character=asnumpy.character + len("y = x.asnumpy()")
-                                        ),
-                                    ),
-                                    text="y = x",
-                                )
-                            ],
+    change_cells(
+        client,
+        2,
+        types.NotebookDocumentCellChanges(
+            # A new cell before the last one, and an edit in the last one that removes `y = x.asnumpy()`.
+            structure=types.NotebookDocumentCellChangeStructure(
+                array=types.NotebookCellArrayChange(
+                    start=3,
+                    delete_count=0,
+                    cells=[types.NotebookCell(kind=types.NotebookCellKind.Code, document=cell_uri(9))],
+                ),
+                did_open=[types.TextDocumentItem(uri=cell_uri(9), language_id="python", version=1, text=new_cell)],
+            ),
+            text_content=[
+                types.NotebookDocumentCellContentChanges(
+                    document=types.VersionedTextDocumentIdentifier(uri=cell_uri(3), version=2),
+                    changes=[
+                        types.TextDocumentContentChangePartial(
+                            range=types.Range(
+                                start=asnumpy,
+                                end=types.Position(
+                                    line=asnumpy.line, character=asnumpy.character + len("y = x.asnumpy()")
+                                ),
+                            ),
+                            text="y = x",
                         )
                     ],
                 )
-            ),
-        )
+            ],
+        ),
     )
     last = await client.publish_log.wait_for(cell_uri(3), 2)
     assert [str(diagnostic.code) for diagnostic in last.diagnostics] == ["MSG001"]
@@ -257,18 +258,15 @@ async def test_typing_inserting_and_removing_cells_keep_every_cell_right(client:
     assert [(str(d.code), d.range.start.line) for d in inserted.diagnostics] == [("MSG002", 2)]
 
     # Removing the new cell clears its diagnostics; closing the notebook clears every cell's.
-    client.notebook_document_did_change(
-        types.DidChangeNotebookDocumentParams(
-            notebook_document=types.VersionedNotebookDocumentIdentifier(uri=NOTEBOOK_URI, version=3),
-            change=types.NotebookDocumentChangeEvent(
-                cells=types.NotebookDocumentCellChanges(
-                    structure=types.NotebookDocumentCellChangeStructure(
-                        array=types.NotebookCellArrayChange(start=3, delete_count=1),
-                        did_close=[types.TextDocumentIdentifier(uri=cell_uri(9))],
-                    )
-                )
-            ),
-        )
+    change_cells(
+        client,
+        3,
+        types.NotebookDocumentCellChanges(
+            structure=types.NotebookDocumentCellChangeStructure(
+                array=types.NotebookCellArrayChange(start=3, delete_count=1),
+                did_close=[types.TextDocumentIdentifier(uri=cell_uri(9))],
+            )
+        ),
     )
     cleared = await client.publish_log.wait_for(cell_uri(9), matching=lambda params: not params.diagnostics)
     assert cleared.version is None

@@ -241,7 +241,7 @@ class NotebookSync:
             data = diagnostic.data if isinstance(diagnostic.data, dict) else {}
             made_for = notebook.layout(data["version"]) if isinstance(data.get("version"), int) else None
             place = (made_for or layout).place_of_line(diagnostic.range.start.line)
-            if place is None and diagnostic.range.start.line >= 0 and layout.places:
+            if place is None and layout.places:
                 place = layout.places[-1]  # a syntax error at the end of the text belongs to the last cell
             if place is not None and place.uri in by_cell:
                 by_cell[place.uri].append(_in_cell(diagnostic, place))
@@ -308,10 +308,13 @@ class NotebookSync:
             return None
         mapped = []
         for action in actions:
-            # Diagnostics the client sent are in the cell already; those of a fresh analysis are not.
-            for diagnostic in action.diagnostics or ():
-                if not any(diagnostic is sent for sent in from_client):
-                    diagnostic.range = _range_in_cell(diagnostic.range, place)
+            # Diagnostics the client sent are in the cell already; those of a fresh analysis (kept in the
+            # document's cached analysis, so copied, not changed) are in the joined text.
+            if action.diagnostics:
+                action.diagnostics = [
+                    diagnostic if any(diagnostic is sent for sent in from_client) else _in_cell(diagnostic, place)
+                    for diagnostic in action.diagnostics
+                ]
             in_cells = self.action_in_cells(action)
             if in_cells is not None:
                 mapped.append(in_cells)
