@@ -28,7 +28,7 @@ def line_of(name: str, text: str) -> int:
     raise AssertionError(f"{text!r} is not in {name}")
 
 
-# The result keys the contract with the editor and the VS Code client promises (schema 1).
+# The result keys the contract with the editor and the VS Code client promises (schema 2).
 CONTRACT_KEYS = {
     "schema",
     "status",
@@ -42,7 +42,9 @@ CONTRACT_KEYS = {
     "weight_mapping",
     "checks",
     "layers",
+    "config_differences",
     "first_divergence",
+    "notes",
     "error",
     "duration_s",
 }

@@ -46,12 +46,16 @@ def test_default_pad_mode_diverges_at_the_conv(conv_default):
     assert divergence is not None
     assert (divergence.phase, divergence.mode) == ("eval_forward", "pynative")
     assert divergence.torch_path == divergence.mindspore_path == "conv"
-    assert divergence.line == line_of("conv_mindspore.py", "self.conv = nn.Conv2d(3, 8, 3, stride=2, has_bias=True)")
+    assert divergence.mindspore_line == line_of(
+        "conv_mindspore.py", "self.conv = nn.Conv2d(3, 8, 3, stride=2, has_bias=True)"
+    )
+    assert divergence.mindspore_file == pair_file("conv_mindspore.py")
     assert divergence.torch_line == line_of("conv_torch.py", "self.conv = nn.Conv2d(")
-    assert divergence.rel_frobenius > 0.1  # a semantic difference, far from kernel noise
+    assert divergence.rel_error > 0.1  # a semantic difference, far from kernel noise
+    assert any(d.hyperparameter == "padding" for d in conv_default.config_differences)
     assert "conv" in conv_default.summary
     # Both modes ran and diverge.
-    assert {entry.mode for entry in conv_default.checks if not entry.passed} == {"pynative", "graph"}
+    assert {entry.mode for entry in conv_default.checks if not entry.agrees} == {"pynative", "graph"}
 
 
 def test_pad_mode_pad_passes_at_about_1e6(conv_padded):
@@ -90,7 +94,7 @@ def resnet_momentum() -> EquivalenceResult:
 
 def test_resnet_passes_forward_gradients_and_one_sgd_step(resnet):
     assert resnet.equivalent is True, resnet.summary
-    passed = {key for key, entry in checks_by(resnet).items() if entry.passed}
+    passed = {key for key, entry in checks_by(resnet).items() if entry.agrees}
     for mode in ("pynative", "graph"):
         for phase in (
             "eval_forward",
@@ -112,7 +116,7 @@ def test_resnet_passes_forward_gradients_and_one_sgd_step(resnet):
     }
     assert any(t.mindspore_name == "bn.gamma" for t in gradients.tensors)
     mapping = resnet.weight_mapping
-    assert mapping is not None and mapping.source == "names"
+    assert mapping is not None
     assert not mapping.unmapped_torch and not mapping.unmapped_mindspore
     assert {pair.how for pair in mapping.pairs} == {"same_name", "batchnorm", "linear_dense"}
     # Layers were recorded in execution order, with lines in the MindSpore file.
@@ -120,6 +124,8 @@ def test_resnet_passes_forward_gradients_and_one_sgd_step(resnet):
     assert [layer.torch_path for layer in eval_layers[:3]] == ["stem", "bn", "relu"]
     block_bn = next(layer for layer in eval_layers if layer.mindspore_path == "layer1.0.bn1")
     assert block_bn.mindspore_line == line_of("resnet_mindspore.py", "self.bn1 = nn.BatchNorm2d(")
+    assert block_bn.torch_line == line_of("resnet_torch.py", "self.bn1 = nn.BatchNorm2d(")
+    assert not resnet.config_differences
 
 
 def test_unconverted_momentum_passes_eval_then_fails_after_the_step_at_the_bn(resnet_momentum):
@@ -127,18 +133,19 @@ def test_unconverted_momentum_passes_eval_then_fails_after_the_step_at_the_bn(re
     assert result.status == "divergent"
     by = checks_by(result)
     for mode in ("pynative", "graph"):
-        assert by[("eval_forward", mode)].passed
-        assert by[("train_forward", mode)].passed
-        assert by[("parameter_gradients", mode)].passed
-        assert not by[("running_stats", mode)].passed
-        assert not by[("sgd_step", mode)].passed
+        assert by[("eval_forward", mode)].agrees
+        assert by[("train_forward", mode)].agrees
+        assert by[("parameter_gradients", mode)].agrees
+        assert not by[("running_stats", mode)].agrees
+        assert not by[("sgd_step", mode)].agrees
     divergence = result.first_divergence
     assert divergence.phase == "running_stats"
     assert divergence.mindspore_path == "bn"
-    assert divergence.line == line_of("resnet_mindspore.py", "self.bn = nn.BatchNorm2d(")
-    # After the step, the first layer whose eval output differs is a BatchNorm too.
-    after_step = [layer for layer in result.layers if layer.phase == "sgd_step" and not layer.passed]
-    assert after_step[0].mindspore_path == "bn"
+    assert divergence.mindspore_line == line_of("resnet_mindspore.py", "self.bn = nn.BatchNorm2d(")
+    # The configuration diff says why, at every BatchNorm.
+    momenta = [d for d in result.config_differences if d.hyperparameter == "momentum"]
+    assert {(d.torch_value, d.mindspore_value) for d in momenta} == {("0.1", "0.9")}
+    assert "bn" in {d.mindspore_path for d in momenta}
 
 
 # -- LSTM: gate layout, and an epsilon default that is not noise -------------------------------------------
@@ -174,8 +181,11 @@ def test_layernorm_epsilon_default_is_a_semantic_difference_not_noise():
     assert divergence.mindspore_path == "norm" and divergence.phase == "eval_forward"
     # Small (about 6e-4 relative) but far beyond torch's own float32 rounding error.
     layer = next(layer for layer in result.layers if layer.mindspore_path == "norm")
-    assert layer.rel_frobenius < 1e-2
-    assert layer.rel_frobenius > 100 * layer.reference_rel_frobenius
+    assert layer.rel_error < 1e-2
+    assert layer.rel_error > 100 * layer.reference_error
+    assert [(d.hyperparameter, d.torch_value, d.mindspore_value) for d in result.config_differences] == [
+        ("eps", "1e-05", "1e-07")
+    ]
 
 
 # -- weights that do not pair, and user code that misbehaves -----------------------------------------------
@@ -194,19 +204,19 @@ def test_a_cell_that_does_not_compile_in_graph_mode_is_a_divergence_not_a_failed
     result = check("broken_torch.py", "Net", "broken_mindspore.py", "GraphOnlyFailure", inputs=[InputSpec([2, 4])])
     assert result.status == "divergent" and result.error is None
     by = checks_by(result)
-    assert all(entry.passed for (_, mode), entry in by.items() if mode == "pynative")
+    assert all(entry.agrees for (_, mode), entry in by.items() if mode == "pynative")
     graph = by[("eval_forward", "graph")]
-    assert not graph.passed and graph.error.startswith("GRAPH_MODE: GraphOnlyFailure.construct (eval) raised ")
+    assert not graph.agrees and graph.error.startswith("GRAPH_MODE: GraphOnlyFailure (eval) raised ")
     divergence = result.first_divergence
     assert (divergence.phase, divergence.mode, divergence.mindspore_path) == ("eval_forward", "graph", "")
-    assert divergence.line == line_of("broken_mindspore.py", "class GraphOnlyFailure")
+    assert divergence.mindspore_line == line_of("broken_mindspore.py", "class GraphOnlyFailure")
 
 
 def test_user_code_that_raises():
     result = check("broken_torch.py", "Net", "broken_mindspore.py", "Raising", inputs=[InputSpec([2, 4])])
     assert result.error.kind == "user_code_raised" and result.equivalent is None
     assert result.error.message == (
-        "Raising.construct (eval) raised ValueError: this port is not finished "
+        "Raising (eval) raised ValueError: this port is not finished "
         f"(at broken_mindspore.py:{line_of('broken_mindspore.py', 'raise ValueError')})"
     )
     assert "Traceback" in result.error.details

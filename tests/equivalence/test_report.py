@@ -16,6 +16,7 @@ from msmigrate.equivalence.report import (
     MAX_TENSOR_ROWS,
     NOISE_COLOUR,
     PASSED_COLOUR,
+    display_path,
     layer_chart_svg,
     render_markdown,
     render_text,
@@ -23,6 +24,7 @@ from msmigrate.equivalence.report import (
 )
 from msmigrate.equivalence.result import (
     Check,
+    ConfigDifference,
     Divergence,
     EquivalenceRequest,
     EquivalenceResult,
@@ -41,17 +43,33 @@ REFERENCE = WORKSPACE / "reference" / "conv_block.py"
 SVG = "{http://www.w3.org/2000/svg}"
 
 
-def layer(
-    path: str, rel: float | None, passed: bool, *, cosine: float = 1.0, line: int = 19, reference: float | None = None
-) -> LayerComparison:
-    max_abs = None if rel is None else rel * 2
+def layer(path: str, rel: float | None, outcome: str, *, line: int = 19, limit: float = 1e-4) -> LayerComparison:
     return LayerComparison(
-        "eval_forward", "pynative", path, path, line, line + 1, passed, max_abs, rel, cosine, reference
+        "eval_forward",
+        "pynative",
+        path,
+        path,
+        "Conv2d",
+        "Conv2d",
+        "weights",
+        outcome,
+        max_abs=None if rel is None else rel * 2,
+        rel_error=rel,
+        cosine=1.0,
+        noise_limit=limit,
+        torch_shape=[2, 4, 8, 8],
+        mindspore_shape=[2, 4, 8, 8] if rel is not None else [2, 4, 6, 6],
+        torch_file=str(REFERENCE),
+        torch_line=line,
+        mindspore_file=str(PORT),
+        mindspore_line=line,
     )
 
 
-def tensor(name: str, passed: bool, max_abs: float) -> TensorComparison:
-    return TensorComparison(name, name, name, passed, max_abs, max_abs * 10, 0.99, 1.0 if passed else 0.5, max_abs)
+def tensor(name: str, outcome: str, rel: float) -> TensorComparison:
+    return TensorComparison(
+        name, name, name, outcome, rel * 2, rel * 10, 0.99, 1.0 if outcome == "close" else 0.5, rel, None, 1e-4
+    )
 
 
 def divergent_result(**overrides: object) -> EquivalenceResult:
@@ -59,29 +77,57 @@ def divergent_result(**overrides: object) -> EquivalenceResult:
         "status": "divergent",
         "equivalent": False,
         "summary": "Divergent: first at act.",
-        "torch": SideRef(str(REFERENCE), "LeakyHead"),
-        "mindspore": SideRef(str(PORT), "LeakyHead"),
+        "torch": SideRef(str(REFERENCE), "LeakyHead", str(REFERENCE), 16),
+        "mindspore": SideRef(str(PORT), "LeakyHead", str(PORT), 16),
         "device": {"torch": "cpu", "mindspore": "CPU"},
         "inputs": [InputSpec([2, 4, 8, 8])],
         "weight_mapping": WeightMapping(
-            "names",
-            [WeightPair("conv.weight", "conv.weight", [4, 4, 3, 3], "same_name")],
-            ["conv.num_batches_tracked"],
-            [],
+            [WeightPair("conv.weight", "conv.weight", [4, 4, 3, 3], "same_name")], ["conv.extra"], []
         ),
         "checks": [
-            Check("eval_forward", "pynative", False, None, [tensor("output[0]", False, 0.35)]),
-            Check("sgd_step", "graph", True, None, [tensor("conv.weight", True, 1e-8)]),
-            Check("train_forward", "graph", False, "GRAPH_MODE could not compile the Cell", []),
+            Check("eval_forward", "pynative", None, [tensor("output[0]", "differs", 0.35)]),
+            Check("sgd_step", "graph", None, [tensor("conv.weight", "close", 1e-8)]),
+            Check("train_forward", "graph", "GRAPH_MODE could not compile the Cell", []),
         ],
         "layers": [
-            layer("conv", 9e-8, True),
-            # Outside the tolerance; torch's own float32 error of 1e-4 sets its noise limit to 1e-3.
-            layer("norm", 4e-4, False, cosine=0.9999995, reference=1e-4),
-            layer("act", 0.21, False, cosine=0.98, line=21),
-            layer("pool", None, False),  # shapes differ: no metric
+            layer("conv", 9e-8, "close"),
+            layer("norm", 4e-4, "noise", limit=1e-3),
+            layer("act", 0.21, "differs", line=21),
+            layer("pool", None, "incomparable"),
         ],
-        "first_divergence": Divergence("eval_forward", "pynative", "act", "act", 21, 21, 0.35, 0.21),
+        "config_differences": [
+            ConfigDifference(
+                "act",
+                "act",
+                "LeakyReLU",
+                "LeakyReLU",
+                "negative_slope",
+                "0.01",
+                "0.2",
+                None,
+                str(REFERENCE),
+                21,
+                str(PORT),
+                21,
+            )
+        ],
+        "first_divergence": Divergence(
+            "eval_forward",
+            "pynative",
+            "act",
+            "act",
+            "LeakyReLU",
+            "LeakyReLU",
+            0.35,
+            0.21,
+            [2, 4, 8, 8],
+            [2, 4, 8, 8],
+            str(REFERENCE),
+            21,
+            str(PORT),
+            21,
+        ),
+        "notes": ["redrew 1 zero-initialised parameter(s): conv.bias"],
         "duration_s": 5.5,
     }
     fields.update(overrides)
@@ -102,7 +148,7 @@ def test_the_chart_is_a_standalone_svg_with_one_bar_per_layer_in_order() -> None
     assert [bar.get("fill") for bar in drawn] == [PASSED_COLOUR, NOISE_COLOUR, DIVERGING_COLOUR, DIVERGING_COLOUR]
     texts = [text.text for text in root.iter(f"{SVG}text")]
     assert "0.21  ← first divergence" in texts
-    assert "not comparable" in texts
+    assert "shape (2, 4, 8, 8) vs (2, 4, 6, 6)" in texts
     assert "noise limit" in texts
     assert any(text and "log scale" in text for text in texts)
 
@@ -120,53 +166,40 @@ def test_the_chart_axis_is_logarithmic_with_each_layers_noise_limit_marked() -> 
         for line in ElementTree.fromstring(svg).iter(f"{SVG}line")
         if line.get("class") == "bound" and line.get("x1") == line.get("x2")
     ]
-    conv_limit, norm_limit, act_limit, _ = marks[:4]
-    assert norm_limit == pytest.approx(conv_limit + per_decade, abs=0.2), "1e-3 from the reference, 1e-4 without one"
+    conv_limit, norm_limit, act_limit = marks[:3]
+    assert norm_limit == pytest.approx(conv_limit + per_decade, abs=0.2), "1e-3 against 1e-4"
     assert conv_limit == act_limit
     assert drawn["norm"] < norm_limit < drawn["act"], "4e-4 < 1e-3 < 0.21"
 
 
-def test_the_chart_has_a_panel_per_phase_and_mode() -> None:
-    graph = LayerComparison("sgd_step", "graph", "conv", "conv", 19, 20, True, 1e-8, 1e-8, 1.0)
-    result = divergent_result(layers=[layer("conv", 1e-7, True), graph])
-
-    texts = [text.text for text in ElementTree.fromstring(layer_chart_svg(result)).iter(f"{SVG}text")]
-
-    assert "eval forward · pynative" in texts
-    assert "parameters after one SGD step · graph" in texts
-
-
-def test_markdown_has_the_verdict_checks_divergence_layers_mapping_and_noise_explanation() -> None:
+def test_markdown_puts_pytorch_first_and_links_both_sides_lines() -> None:
     markdown = render_markdown(divergent_result(), "chart.svg", link_base=WORKSPACE)
 
-    assert markdown.startswith("# Equivalence: `LeakyHead` (MindSpore) and `LeakyHead` (PyTorch)\n")
+    assert markdown.startswith("# Equivalence: `LeakyHead` (PyTorch) and `LeakyHead` (MindSpore)\n")
     assert "**Verdict: divergent.**" in markdown
     # Relative to the report's folder: VS Code's Markdown preview follows these, not file:// links.
-    assert "[conv_block.py:21](<port/conv_block.py#L21>)" in markdown, "the first divergence links the MindSpore line"
-    assert "[conv_block.py:21](<reference/conv_block.py#L21>)" in markdown
-    assert "- [MSA015](" in markdown, "the static finding on the diverging line is named"
-    assert "| eval forward | pynative | ❌ fail | 0/1 | 0.35 | 3.5 | 0.9900 | 50% | 0.35 |" in markdown
-    assert "| train forward | graph | ⚠️ error | 0/0 |" in markdown
+    assert "| built at | [" in markdown and "(<reference/conv_block.py#L21>) | [" in markdown
+    assert "(<port/conv_block.py#L21>) |" in markdown
+    assert "- `negative_slope`: PyTorch 0.01, MindSpore 0.2" in markdown
+    assert "- [MSA015](" in markdown, "the static finding on the diverging MindSpore line is named"
+    assert "## Configuration differences" in markdown
+    assert "## What the check did on its own\n\n- redrew 1 zero-initialised parameter(s): conv.bias" in markdown
+    assert "| eval forward | pynative | DIFFERS | 0/1 | 0.35 | 0.7 |" in markdown
+    assert "| train forward | graph | error | 0/0 |" in markdown
     assert "Not compared: GRAPH_MODE could not compile the Cell" in markdown
     assert "![Relative error of each sub-module's output, in execution order](chart.svg)" in markdown
-    assert (
-        "| 3 | eval forward | pynative | `act` | `act` | [21](<port/conv_block.py#L21>) | ❌ | 0.42 | 0.21 | 1.00e-04 "
-        "| 0.9800 |" in markdown
-    )
-    assert "| `norm` | [19](" in markdown and "| ❌ | 8.00e-04 | 4.00e-04 | 0.001 | 0.9999995 |" in markdown
+    assert "| 4 | eval forward | pynative | `pool` | `pool` | weights |" in markdown
+    assert "| SHAPE | (2, 4, 8, 8) vs (2, 4, 6, 6) |" in markdown
     assert "| `conv.weight` | `conv.weight` | 4x4x3x3 | same_name |" in markdown
-    assert "Unmapped PyTorch tensors: `conv.num_batches_tracked`" in markdown
+    assert "Unmapped PyTorch tensors: `conv.extra`" in markdown
     assert "## Kernel noise or a real difference?" in markdown
-    assert (
-        "below 10 times that reference (never below 1e-05, never above 0.01; 0.0001 when there is no float64 "
-        "reference) and its cosine similarity stays above 0.9999"
-    ) in markdown
-    assert markdown.count("<details open>") == 1, "only the first failing check is unfolded"
+    assert "within 10 times its reference error (never less than 1e-05; 0.0001 without a float64 reference)" in markdown
+    assert markdown.count("<details open>") == 1, "only the first differing check is unfolded"
 
 
 def test_long_tensor_lists_are_cut_with_a_pointer_to_the_json() -> None:
-    many = [tensor(f"w{index}", True, 1e-9) for index in range(MAX_TENSOR_ROWS + 5)]
-    result = divergent_result(checks=[Check("parameter_gradients", "pynative", True, None, many)])
+    many = [tensor(f"w{index}", "close", 1e-9) for index in range(MAX_TENSOR_ROWS + 5)]
+    result = divergent_result(checks=[Check("parameter_gradients", "pynative", None, many)])
 
     markdown = render_markdown(result, None)
 
@@ -174,34 +207,58 @@ def test_long_tensor_lists_are_cut_with_a_pointer_to_the_json() -> None:
     assert "![" not in markdown, "no chart file, no picture"
 
 
-def test_an_error_result_says_why_with_the_details() -> None:
+def test_an_error_result_says_why_and_keeps_what_was_found() -> None:
     request = EquivalenceRequest(str(REFERENCE), "ConvBlock", str(PORT), "Exploding")
     error = RunError(
         "user_code_raised", "Exploding(...) raised RuntimeError: boom", "Traceback ...\nRuntimeError: boom"
     )
-    result = EquivalenceResult.failed(request, error, 3.2)
+    difference = ConfigDifference("conv", "conv", "Conv2d", "Conv2d", "bias", "True", "False")
+    result = EquivalenceResult.failed(request, error, 3.2, config_differences=[difference])
 
     markdown = render_markdown(result, None)
     text = render_text(result)
+    verbose = render_text(result, verbose=True)
 
     assert "**Verdict: could not run.**" in markdown
-    assert "## Why it could not run" in markdown
     assert "**user_code_raised**: Exploding(...) raised RuntimeError: boom" in markdown
     assert "```text\nTraceback ...\nRuntimeError: boom\n```" in markdown
     assert "## Checks" not in markdown
-    assert text.splitlines()[2] == "error (user_code_raised): Exploding(...) raised RuntimeError: boom"
-    assert "RuntimeError: boom" in text.splitlines()[-1]
+    assert (
+        text.splitlines()[2] == "verdict: could not run (user_code_raised) — Exploding(...) raised RuntimeError: boom"
+    )
+    assert text.count("Exploding(...) raised RuntimeError") == 1, "said once"
+    assert "conv / conv (Conv2d): bias PyTorch True, MindSpore False" in text
+    assert "RuntimeError: boom" in verbose.splitlines()[-1] and "Traceback" not in text
 
 
-def test_text_names_the_first_divergence_and_each_check() -> None:
+def test_text_opens_with_a_summary_that_fits_a_screen() -> None:
     text = render_text(divergent_result())
+    lines = text.splitlines()
 
+    assert lines[0].startswith("PyTorch   ") and lines[1].startswith("MindSpore "), "PyTorch first, as in the arguments"
     assert "verdict: divergent — Divergent: first at act." in text
-    assert "first divergence: act <-> act (conv_block.py:21) in eval forward, pynative: max abs 0.35" in text
-    assert "  static finding on that line: MSA015 " in text
-    assert re.search(r"^eval forward +pynative +FAIL +0\.35 +3\.5 +0\.35$", text, re.MULTILINE)
-    assert "    GRAPH_MODE could not compile the Cell" in text
-    assert "  unmapped torch: conv.num_batches_tracked" in text
+    assert "  PyTorch   act (LeakyReLU), built at tests/workspaces/equivalence_pair/reference/conv_block.py:21" in text
+    assert "  MindSpore act (LeakyReLU), built at tests/workspaces/equivalence_pair/port/conv_block.py:21" in text
+    assert "  configured differently: negative_slope PyTorch 0.01, MindSpore 0.2" in text
+    assert "  static check on the MindSpore line: MSA015 " in text
+    assert re.search(r"^eval forward +DIFFERS +- +0\.35$", text, re.MULTILINE)
+    assert "  train forward (graph): GRAPH_MODE could not compile the Cell" in text
+    assert "weights: 1 tensors paired (1 by same name); unmapped: PyTorch conv.extra" in text
+    assert len(lines) <= 30
+    assert "norm / norm" not in text, "layers only with --verbose"
+    assert "eval forward  pynative DIFFERS act / act [weights]" in render_text(divergent_result(), verbose=True)
+
+
+def test_a_noise_summary_names_no_tensor_that_failed() -> None:
+    checks = [Check("eval_forward", "pynative", None, [tensor("output[0]", "noise", 3e-5)])]
+    text = render_text(divergent_result(status="noise", equivalent=True, checks=checks, first_divergence=None))
+    assert "noise" in text and "DIFFERS" not in text
+
+
+def test_installed_files_are_shown_from_their_package_folder() -> None:
+    installed = "/usr/lib/python3/site-packages/mindcv/models/resnet.py"
+    assert display_path(installed) == "mindcv/models/resnet.py"
+    assert display_path(str(Path.cwd() / "a" / "b.py")) == "a/b.py"
 
 
 def test_write_report_writes_markdown_json_and_chart_side_by_side(tmp_path: Path) -> None:
@@ -236,13 +293,14 @@ def test_a_real_divergent_run_reports_the_leaky_relu(tmp_path: Path) -> None:
     assert result.status == "divergent", result.summary
     markdown = files.markdown.read_text()
     link = f"{os.path.relpath(PORT, tmp_path)}#L21"
-    assert f"(MindSpore, [conv_block.py:21](<{link}>))" in markdown
+    assert f"(<{link}>)" in markdown
     assert (tmp_path / link.split("#")[0]).resolve() == PORT.resolve(), "the link leads from the report to the port"
     assert "- [MSA015](" in markdown
-    assert "paired by **names**" in markdown and "Every tensor on both sides is mapped." in markdown
-    eval_forward = [bar for bar in bars(files.chart.read_text())][:2]  # the first panel: eval forward, pynative
+    assert "- `negative_slope`: PyTorch 0.01, MindSpore 0.2" in markdown
+    assert "Every tensor on both sides is mapped." in markdown
+    eval_forward = bars(files.chart.read_text())[:2]  # the first panel: eval forward, pynative
     assert [(bar.find(f"{SVG}title").text.split(" ")[0], bar.get("fill")) for bar in eval_forward] == [
         ("conv", PASSED_COLOUR),
         ("act", DIVERGING_COLOUR),
     ]
-    assert "first at act" in render_text(result)
+    assert "first at act (PyTorch) / act (MindSpore)" in render_text(result)

@@ -1,4 +1,4 @@
-"""The schema-1 wire format, and the rule that the parent side never imports torch or mindspore."""
+"""The schema-2 wire format, and the rule that the parent side never imports torch or mindspore."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pytest
 
 from msmigrate.equivalence.result import (
     Check,
+    ConfigDifference,
     Divergence,
     EquivalenceRequest,
     EquivalenceResult,
@@ -58,29 +59,69 @@ def test_result_round_trip_and_contract_keys():
         status="divergent",
         equivalent=False,
         summary="s",
-        torch=SideRef("t.py", "T"),
+        torch=SideRef("torchvision.models.resnet", "resnet18", "/x/resnet.py", 684),
         mindspore=SideRef("m.py", "M"),
         device={"torch": "cpu", "mindspore": "CPU"},
         inputs=[InputSpec([2, 3])],
-        weight_mapping=WeightMapping("names", [WeightPair("bn.weight", "bn.gamma", [8], "batchnorm")], [], []),
+        weight_mapping=WeightMapping([WeightPair("bn.weight", "bn.gamma", [8], "batchnorm")], [], [], ["c.bias"]),
         checks=[
             Check(
                 "eval_forward",
                 "pynative",
-                False,
                 None,
-                [TensorComparison("output[0]", "o", "o", False, 1.0, 0.5, 0.9, 0.5, float("inf"))],
+                [TensorComparison("output[0]", "o", "o", "differs", 1.0, 0.5, 0.9, 0.5, float("inf"))],
             )
         ],
-        layers=[LayerComparison("eval_forward", "pynative", "bn", "bn", 12, 10, False, 1.0, 0.3, 0.9)],
-        first_divergence=Divergence("eval_forward", "pynative", "bn", "bn", 12, 10, 1.0, 0.3),
+        layers=[
+            LayerComparison(
+                "eval_forward",
+                "pynative",
+                "bn",
+                "norm",
+                "BatchNorm2d",
+                "BatchNorm2d",
+                "weights",
+                "differs",
+                1.0,
+                0.3,
+                0.9,
+                torch_shape=[2, 8],
+                mindspore_shape=[2, 8],
+                mindspore_file="/m.py",
+                mindspore_line=12,
+            )
+        ],
+        config_differences=[
+            ConfigDifference("bn", "norm", "BatchNorm2d", "BatchNorm2d", "momentum", "0.1", "0.9", None, "/t.py", 3)
+        ],
+        first_divergence=Divergence(
+            "eval_forward", "pynative", "bn", "norm", mindspore_file="/m.py", mindspore_line=12
+        ),
+        notes=["redrew 1 zero-initialised parameter(s): fc.weight"],
         duration_s=1.5,
     )
     data = json.loads(json.dumps(result.to_json(), allow_nan=False))
     assert set(data) >= CONTRACT_KEYS
-    assert data["torch"] == {"file": "t.py", "class": "T"}
-    assert data["checks"][0]["tensors"][0]["rel_frobenius"] is None  # infinity is not JSON
-    assert set(data["first_divergence"]) >= {"phase", "mode", "torch_path", "mindspore_path", "line", "torch_line"}
+    assert data["schema"] == 2
+    assert data["torch"] == {
+        "source": "torchvision.models.resnet",
+        "name": "resnet18",
+        "file": "/x/resnet.py",
+        "line": 684,
+    }
+    assert data["checks"][0]["tensors"][0]["rel_error"] is None  # infinity is not JSON
+    assert data["checks"][0]["agrees"] is False
+    assert data["weight_mapping"]["counts"] == {"batchnorm": 1}
+    assert set(data["first_divergence"]) >= {
+        "phase",
+        "mode",
+        "torch_path",
+        "mindspore_path",
+        "torch_file",
+        "torch_line",
+        "mindspore_file",
+        "mindspore_line",
+    }
     again = EquivalenceResult.from_json(data)
     assert again.to_json() == data
 
@@ -94,13 +135,14 @@ def test_failed_result_has_no_verdict():
 
 def test_unknown_schema_is_refused():
     with pytest.raises(ValueError, match="schema"):
-        EquivalenceResult.from_json({"schema": 2})
+        EquivalenceResult.from_json({"schema": 1})
 
 
 def test_parent_side_imports_neither_framework():
     code = (
         "import sys\n"
         "import msmigrate.equivalence.runner, msmigrate.equivalence.result, msmigrate.cli.equiv, msmigrate.cli.main\n"
+        "import msmigrate.equivalence.report, msmigrate.equivalence.layers, msmigrate.equivalence.configs\n"
         "print(sorted(name for name in ('torch', 'mindspore', 'numpy') if name in sys.modules))\n"
     )
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -188,7 +188,7 @@ async def test_a_faithful_port_is_equivalent_with_progress_and_a_report(
     assert markdown.parent == tmp_path and markdown.is_file() and chart.is_file()
     assert f"![Relative error of each sub-module's output, in execution order]({chart.name})" in markdown.read_text()
     saved = json.loads(report_json.read_text())
-    assert saved["status"] == "equivalent" and saved["mindspore"]["class"] == "ConvBlock"
+    assert saved["status"] == "equivalent" and saved["mindspore"]["name"] == "ConvBlock"
     assert {(check["phase"], check["mode"]) for check in saved["checks"]} >= {
         ("eval_forward", "pynative"),
         ("sgd_step", "graph"),
@@ -220,20 +220,23 @@ async def test_a_divergent_port_marks_the_first_diverging_line_until_the_documen
     assert answer["status"] == "divergent" and answer["equivalent"] is False
     divergence = answer["firstDivergence"]
     act_line = line_of(PORT, "self.act = nn.LeakyReLU()")
-    assert (divergence["mindspore_path"], divergence["line"]) == ("act", act_line + 1)
+    assert (divergence["mindspore_path"], divergence["mindspore_line"]) == ("act", act_line + 1)
     published = await client.publish_log.wait_for(
         uri, after=before, matching=lambda params: any(d.source == SOURCE for d in params.diagnostics)
     )
     [marked] = [diagnostic for diagnostic in published.diagnostics if diagnostic.source == SOURCE]
     assert marked.range.start.line == marked.range.end.line == act_line
     assert marked.severity == types.DiagnosticSeverity.Warning
-    assert "`act` is the first sub-module whose output differs" in marked.message
+    assert "`act` is the first layer whose output differs" in marked.message
+    assert "Configured differently: negative_slope PyTorch 0.01, MindSpore 0.2" in marked.message
     assert "Static checks on this line: MSA015" in marked.message, "linked to the LeakyReLU default rule"
     assert marked.code_description.href == Path(answer["reportMarkdown"]).as_uri()
     others = sorted(str(diagnostic.code) for diagnostic in published.diagnostics if diagnostic.source != SOURCE)
     assert others == analysis_codes, "the analysis diagnostics are still published next to it"
     warnings = [message for message in client.messages if message.type == types.MessageType.Warning]
-    assert warnings and warnings[-1].message.startswith("msmigrate: Divergent: first at act")
+    assert warnings and warnings[-1].message.startswith(
+        "msmigrate: Divergent: first at act (PyTorch) / act (MindSpore)"
+    )
 
     after_run = len(client.publish_log.published)
     replace_document(client, uri, PORT.read_text() + "\n", version=2)

@@ -1,7 +1,9 @@
-"""`msmigrate equiv TORCH_FILE:Class MS_FILE:Class`: does the Cell compute what the torch module computes?
+"""`msmigrate equiv TORCH:Name MINDSPORE:Name`: does the Cell compute what the torch module computes?
 
+Each side is `FILE.py:Name` or `package.module:Name`, Name a class or a function returning the model.
 Exit status: 0 equivalent (also when the difference is only kernel noise), 1 divergent, 2 the check could
-not run (bad arguments, user code that raised, hung or crashed, weights that could not be paired).
+not run (bad arguments, user code that raised, hung or crashed, weights that could not be paired),
+3 inconclusive (everything agreed, but the outputs compared prove nothing: all zero, constant).
 The models run in a subprocess (`msmigrate.equivalence.runner`); this module never imports torch or
 mindspore, and imports the report renderers only for the format asked for.
 """
@@ -21,12 +23,15 @@ from msmigrate.equivalence.result import (
     InputSpec,
     Mode,
     Progress,
+    Status,
     Tolerances,
 )
+from msmigrate.equivalence.sources import parse_model_reference
 
 EXIT_EQUIVALENT = 0
 EXIT_DIVERGENT = 1
 EXIT_NOT_RUN = 2
+EXIT_INCONCLUSIVE = 3
 FORMATS = ("text", "json", "markdown")
 
 
@@ -36,11 +41,18 @@ def add_parser(commands: Any) -> None:
         "equiv",
         help="check that a MindSpore Cell computes what a PyTorch module computes",
         description="Run both models on the same weights and inputs (eval and train forward, gradients, running "
-        "statistics, one SGD step; MindSpore in PyNative and GRAPH_MODE) and report the first sub-module "
-        "whose output differs. Exit status: 0 equivalent, 1 divergent, 2 could not run.",
+        "statistics, one SGD step; MindSpore in PyNative and GRAPH_MODE), report the first sub-module whose "
+        "output differs and the hyperparameters that differ between paired layers. Each side is FILE.py:Name or "
+        "package.module:Name (a class or a function returning the model, such as "
+        "torchvision.models.resnet:resnet18). Exit status: 0 equivalent, 1 divergent, 2 could not run, "
+        "3 inconclusive.",
     )
-    equiv.add_argument("torch", metavar="TORCH_FILE:Class", type=_class_reference, help="the PyTorch module")
-    equiv.add_argument("mindspore", metavar="MS_FILE:Class", type=_class_reference, help="the MindSpore Cell")
+    equiv.add_argument(
+        "torch", metavar="TORCH:Name", type=_model_reference, help="the PyTorch model: FILE.py:Name or module:Name"
+    )
+    equiv.add_argument(
+        "mindspore", metavar="MINDSPORE:Name", type=_model_reference, help="the MindSpore model, likewise"
+    )
     equiv.add_argument(
         "--init-args", type=_json_arguments, metavar="JSON", help="constructor arguments for both: JSON object or list"
     )
@@ -58,13 +70,24 @@ def add_parser(commands: Any) -> None:
     )
     equiv.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
     equiv.add_argument("--timeout", type=_positive_float, default=300.0, metavar="S", help="seconds (default: 300)")
-    equiv.add_argument("--atol", type=_non_negative_float, help="absolute tolerance for every dtype (fp32: 1e-5)")
-    equiv.add_argument("--rtol", type=_non_negative_float, help="relative tolerance for every dtype (fp32: 1e-4)")
+    equiv.add_argument(
+        "--atol",
+        type=_non_negative_float,
+        help="element-wise absolute tolerance, in units of each tensor's root mean square (fp32: 1e-5)",
+    )
+    equiv.add_argument("--rtol", type=_non_negative_float, help="element-wise relative tolerance (fp32: 1e-4)")
     equiv.add_argument(
         "--weight-map",
         metavar="FILE",
-        help="torch name -> MindSpore name pairs: a JSON or TOML file, or file.py:function returning them",
+        help="torch name -> MindSpore name pairs, and names to ignore or (torch) to zero: a JSON or TOML file, "
+        "or file.py:function returning them",
     )
+    equiv.add_argument(
+        "--keep-init",
+        action="store_true",
+        help="compare the models as initialised: do not redraw constant weights or calibrate BatchNorm statistics",
+    )
+    equiv.add_argument("-v", "--verbose", action="store_true", help="every tensor and layer in the text report")
     equiv.add_argument(
         "--device", default="auto", choices=("auto", "cpu", "gpu", "ascend"), help="where to run (default: auto)"
     )
@@ -85,16 +108,16 @@ def add_parser(commands: Any) -> None:
 def run_equiv(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     from msmigrate.equivalence.runner import run_equivalence
 
-    torch_file, torch_class = arguments.torch
-    mindspore_file, mindspore_class = arguments.mindspore
+    torch_source, torch_name = arguments.torch
+    mindspore_source, mindspore_name = arguments.mindspore
     tolerances = None
     if arguments.atol is not None or arguments.rtol is not None:
         tolerances = Tolerances().overridden(atol=arguments.atol, rtol=arguments.rtol)
     request = EquivalenceRequest(
-        torch_file=torch_file,
-        torch_class=torch_class,
-        mindspore_file=mindspore_file,
-        mindspore_class=mindspore_class,
+        torch_source=torch_source,
+        torch_name=torch_name,
+        mindspore_source=mindspore_source,
+        mindspore_name=mindspore_name,
         init_args=arguments.init_args,
         mindspore_init_args=arguments.ms_init_args,
         inputs=arguments.inputs,
@@ -105,6 +128,7 @@ def run_equiv(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> 
         weight_map=arguments.weight_map,
         modes=tuple(dict.fromkeys(arguments.modes)) if arguments.modes else DEFAULT_MODES,
         seed=arguments.seed,
+        reinitialise=not arguments.keep_init,
     )
 
     def show(progress: Progress) -> None:
@@ -119,13 +143,19 @@ def run_equiv(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> 
         files = write_report(result, arguments.report_dir)
         if not arguments.quiet:
             print(f"report: {files.markdown}", file=stderr)
-    stdout.write(render(result, arguments.format))
+    stdout.write(render(result, arguments.format, verbose=arguments.verbose))
+    return exit_status(result)
+
+
+def exit_status(result: EquivalenceResult) -> int:
+    if result.status == Status.INCONCLUSIVE.value:
+        return EXIT_INCONCLUSIVE
     if result.equivalent is None:
         return EXIT_NOT_RUN
     return EXIT_EQUIVALENT if result.equivalent else EXIT_DIVERGENT
 
 
-def render(result: EquivalenceResult, output_format: str) -> str:
+def render(result: EquivalenceResult, output_format: str, verbose: bool = False) -> str:
     if output_format == "json":
         return json.dumps(result.to_json(), indent=2) + "\n"
     if output_format == "markdown":
@@ -134,7 +164,7 @@ def render(result: EquivalenceResult, output_format: str) -> str:
         return render_markdown(result, None)
     from msmigrate.equivalence.report import render_text
 
-    return render_text(result)
+    return render_text(result, verbose=verbose)
 
 
 def _run_interruptibly(run: Any) -> EquivalenceResult:
@@ -155,13 +185,11 @@ def _run_interruptibly(run: Any) -> EquivalenceResult:
     return outcome[0]
 
 
-def _class_reference(value: str) -> tuple[str, str]:
-    path, separator, class_name = value.rpartition(":")
-    if not separator or not path or not class_name.isidentifier():
-        raise argparse.ArgumentTypeError(f"{value!r} is not FILE.py:Class")
-    if not Path(path).is_file():
-        raise argparse.ArgumentTypeError(f"{path} does not exist")
-    return path, class_name
+def _model_reference(value: str) -> tuple[str, str]:
+    try:
+        return parse_model_reference(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _json_arguments(value: str) -> dict[str, Any] | list[Any]:

@@ -1,7 +1,10 @@
 """An equivalence result as a person reads it: plain text, Markdown with a per-layer error chart (SVG), JSON.
 
-`write_report(result, directory)` writes `<name>.md`, `<name>.json` and, when the run recorded per-layer
-outputs, `<name>.svg`; the Markdown links the picture by its file name, so a Markdown preview (VS Code's)
+The PyTorch side comes first everywhere, as on the command line, and every `file:line` says which side it
+belongs to. The text report opens with a summary that fits a terminal screen (verdict, where the first
+difference starts and why, configuration differences, one line per phase); `verbose` adds every tensor
+and layer. `write_report(result, directory)` writes `<name>.md`, `<name>.json` and, when layers were
+compared, `<name>.svg`; the Markdown links the picture by its file name, so a Markdown preview (VS Code's)
 shows it next to the text. Source links are relative to the report's folder with a `#L<line>` fragment,
 which VS Code's preview opens at the line. Nothing here imports torch or mindspore.
 """
@@ -20,44 +23,50 @@ from msmigrate.analysis.engine import Engine
 from msmigrate.analysis.findings import Finding
 from msmigrate.equivalence.result import (
     Check,
+    ConfigDifference,
+    Divergence,
     EquivalenceResult,
     LayerComparison,
     NoiseBound,
+    Outcome,
     Status,
     TensorComparison,
+    phase_title,
 )
 from msmigrate.report.links import relative_link
 
-PHASE_TITLES = {
-    "eval_forward": "eval forward",
-    "train_forward": "train forward",
-    "input_gradients": "gradients w.r.t. inputs",
-    "parameter_gradients": "parameter gradients",
-    "running_stats": "running statistics",
-    "sgd_step": "parameters after one SGD step",
-}
 VERDICTS = {
     Status.EQUIVALENT.value: "equivalent",
     Status.NOISE.value: "equivalent up to kernel noise",
     Status.DIVERGENT.value: "divergent",
+    Status.INCONCLUSIVE.value: "inconclusive",
     Status.ERROR.value: "could not run",
 }
-MAX_TENSOR_ROWS = 40  # per check; the JSON has them all
-MAX_LAYER_ROWS = 200
+OUTCOME_WORDS = {
+    Outcome.CLOSE.value: "ok",
+    Outcome.NOISE.value: "noise",
+    Outcome.DIFFERS.value: "DIFFERS",
+    Outcome.INCOMPARABLE.value: "SHAPE",
+}
+SUMMARY_DIFFERENCES = 6  # configuration differences in the text summary; --verbose shows all
+MAX_TENSOR_ROWS = 40  # per check in Markdown; the JSON has them all
+MAX_LAYER_ROWS = 300
 MAX_MAPPING_ROWS = 200
+_PACKAGE_FOLDERS = ("site-packages", "dist-packages")
 
 
 @dataclass(frozen=True)
 class ReportFiles:
     markdown: Path
     json: Path
-    chart: Path | None  # None when the run recorded no per-layer outputs
+    chart: Path | None  # None when the run compared no layers
 
 
 def report_name(result: EquivalenceResult) -> str:
-    """`<MindSpore file stem>-<Cell>-equivalence`, safe as a file name."""
-    stem = Path(result.mindspore.file).stem or "cell"
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{stem}-{result.mindspore.class_name}-equivalence")
+    """`<MindSpore source>-<Name>-equivalence`, safe as a file name."""
+    source = result.mindspore.source
+    stem = Path(source).stem if source.endswith(".py") else source.rpartition(".")[2]
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{stem or 'cell'}-{result.mindspore.name}-equivalence")
 
 
 def write_report(result: EquivalenceResult, directory: Path | str) -> ReportFiles:
@@ -76,7 +85,7 @@ def write_report(result: EquivalenceResult, directory: Path | str) -> ReportFile
     return ReportFiles(markdown_path, json_path, chart_path)
 
 
-# -- numbers ------------------------------------------------------------------------------------------
+# -- numbers and names --------------------------------------------------------------------------------
 def number(value: float | None) -> str:
     if value is None:
         return "n/a"
@@ -98,15 +107,37 @@ def share(value: float | None) -> str:
     return "n/a" if value is None else f"{value * 100:.4g}%"
 
 
+def shape(value: Sequence[int] | None) -> str:
+    return "?" if value is None else "(" + ", ".join(str(size) for size in value) + ")"
+
+
+def display_path(file: str | None) -> str:
+    """A file as a person recognises it: relative to the working directory when under it, from the package
+    folder when installed (`mindcv/models/resnet.py`), else as it is."""
+    if not file:
+        return "?"
+    path = Path(file)
+    try:
+        relative = path.relative_to(Path.cwd())
+        return relative.as_posix()
+    except ValueError:
+        pass
+    parts = path.parts
+    for folder in _PACKAGE_FOLDERS:
+        if folder in parts:
+            return Path(*parts[len(parts) - parts[::-1].index(folder) :]).as_posix()
+    return path.as_posix()
+
+
+def where(file: str | None, line: int | None) -> str:
+    return f"{display_path(file)}:{line}" if file and line else display_path(file) if file else "line unknown"
+
+
 def _worst(values: Iterable[float | None], *, highest: bool = True) -> float | None:
     known = [value for value in values if value is not None]
     if not known:
         return None
     return max(known) if highest else min(known)
-
-
-def phase_title(phase: str) -> str:
-    return PHASE_TITLES.get(phase, phase.replace("_", " "))
 
 
 def _shapes(result: EquivalenceResult) -> str:
@@ -115,29 +146,20 @@ def _shapes(result: EquivalenceResult) -> str:
     return ", ".join(f"{'x'.join(str(size) for size in spec.shape)} {spec.dtype}" for spec in result.inputs)
 
 
-def _tolerances(result: EquivalenceResult) -> str:
-    used = {spec.dtype for spec in result.inputs} or {"float32"}
-    bounds = [(dtype, result.tolerances.for_dtype(dtype)) for dtype in sorted(used)]
-    return "; ".join(f"{dtype}: atol {bound.atol:g}, rtol {bound.rtol:g}" for dtype, bound in bounds)
+def _check_word(check: Check) -> str:
+    if check.error:
+        return "error"
+    worst = max((tensor.outcome for tensor in check.tensors), key=_outcome_rank, default=Outcome.CLOSE.value)
+    return OUTCOME_WORDS[worst] + (" (proves little)" if check.note and check.agrees else "")
 
 
-class SourceLinks:
-    """Markdown links to source lines, relative to the folder the report is written to."""
-
-    def __init__(self, base: Path) -> None:
-        self.base = base
-
-    def __call__(self, file: str, line: int | None, label: str | None = None) -> str:
-        path = Path(file)
-        text = label or (f"{path.name}:{line}" if line else path.name)
-        if not path.is_absolute():
-            return f"`{text}`"
-        return f"[{text}](<{relative_link(path, self.base, line)}>)"
+def _outcome_rank(outcome: str) -> int:
+    return [Outcome.CLOSE.value, Outcome.NOISE.value, Outcome.DIFFERS.value, Outcome.INCOMPARABLE.value].index(outcome)
 
 
-def findings_on_line(file: str, line: int | None) -> list[Finding]:
-    """msmigrate's own static findings on a line of the MindSpore file (a likely cause of a divergence)."""
-    if line is None:
+def findings_on_line(file: str | None, line: int | None) -> list[Finding]:
+    """msmigrate's own static findings on a line of a MindSpore file (a likely cause of a divergence)."""
+    if not file or line is None:
         return []
     try:
         text = Path(file).read_text(encoding="utf-8")
@@ -148,58 +170,180 @@ def findings_on_line(file: str, line: int | None) -> list[Finding]:
     ]
 
 
-# -- text ---------------------------------------------------------------------------------------------
-def render_text(result: EquivalenceResult) -> str:
-    lines = [
-        f"{result.mindspore.class_name} ({result.mindspore.file}) vs {result.torch.class_name} ({result.torch.file})",
-        f"verdict: {VERDICTS.get(result.status, result.status)} — {result.summary}",
+def differences_at(result: EquivalenceResult, divergence: Divergence) -> list[ConfigDifference]:
+    return [
+        difference
+        for difference in result.config_differences
+        if (difference.torch_path, difference.mindspore_path) == (divergence.torch_path, divergence.mindspore_path)
     ]
-    if result.error is not None:
-        lines.append(f"error ({result.error.kind}): {result.error.message}")
-        if result.error.details:
-            lines += ["", result.error.details.rstrip()]
-        return "\n".join(lines) + "\n"
-    devices = ", ".join(f"{side} {name}" for side, name in result.device.items())
-    lines.append(f"inputs: {_shapes(result)}; tolerances {_tolerances(result)}; {devices}; {result.duration_s:.1f} s")
+
+
+def _weights_line(result: EquivalenceResult) -> str | None:
+    mapping = result.weight_mapping
+    if mapping is None:
+        return None
+    counts = ", ".join(f"{count} by {how.replace('_', ' ')}" for how, count in mapping.counts().items())
+    text = f"weights: {len(mapping.pairs)} tensors paired" + (f" ({counts})" if counts else "")
+    unmapped = [f"PyTorch {name}" for name in mapping.unmapped_torch] + [
+        f"MindSpore {name}" for name in mapping.unmapped_mindspore
+    ]
+    if unmapped:
+        text += f"; unmapped: {', '.join(unmapped[:8])}" + (
+            f" and {len(unmapped) - 8} more" if len(unmapped) > 8 else ""
+        )
+    if mapping.zeroed_torch:
+        text += f"; {len(mapping.zeroed_torch)} PyTorch tensors zeroed by the weight map"
+    return text
+
+
+# -- text ---------------------------------------------------------------------------------------------
+def render_text(result: EquivalenceResult, verbose: bool = False) -> str:
+    lines = [
+        f"PyTorch   {result.torch.display}  ({where(result.torch.file, result.torch.line)})",
+        f"MindSpore {result.mindspore.display}  ({where(result.mindspore.file, result.mindspore.line)})",
+        f"verdict: {VERDICTS.get(result.status, result.status)}"
+        + (f" ({result.error.kind})" if result.error else "")
+        + f" — {result.summary}",
+    ]
     divergence = result.first_divergence
     if divergence is not None:
-        where = f"{Path(result.mindspore.file).name}:{divergence.line}" if divergence.line else "line unknown"
-        lines.append(
-            f"first divergence: {divergence.torch_path} <-> {divergence.mindspore_path} ({where}) in "
-            f"{phase_title(divergence.phase)}, {divergence.mode}: max abs {number(divergence.max_abs)}, "
-            f"rel Frobenius {number(divergence.rel_frobenius)}"
+        lines += ["", *_divergence_text(result, divergence)]
+    if result.config_differences:
+        lines += ["", *_differences_text(result.config_differences, verbose)]
+    if result.checks:
+        lines += ["", *_checks_text(result, verbose)]
+    if result.notes:
+        lines += ["", "notes:", *(f"  - {note}" for note in result.notes)]
+    weights = _weights_line(result)
+    if weights:
+        lines += ["", weights]
+    if result.checks or result.error is None:
+        devices = ", ".join(
+            f"{'PyTorch' if side == 'torch' else 'MindSpore'} {name}" for side, name in result.device.items()
         )
-        for finding in findings_on_line(result.mindspore.file, divergence.line):
-            lines.append(f"  static finding on that line: {finding.code} {finding.message}")
-    lines.append("")
-    lines.append(f"{'phase':<30} {'mode':<9} {'result':<6} {'max abs':>10} {'max rel':>10} {'rel frob':>10}")
-    for check in result.checks:
-        outcome = "pass" if check.passed else ("error" if check.error else "FAIL")
-        lines.append(
-            f"{phase_title(check.phase):<30} {check.mode:<9} {outcome:<6} "
-            f"{number(_worst(t.max_abs for t in check.tensors)):>10} "
-            f"{number(_worst(t.max_rel for t in check.tensors)):>10} "
-            f"{number(_worst(t.rel_frobenius for t in check.tensors)):>10}"
-        )
-        if check.error:
-            lines.append(f"    {check.error}")
-        for tensor in check.tensors:
-            if not tensor.passed:
-                lines.append(
-                    f"    {tensor.name}: max abs {number(tensor.max_abs)}, cosine {cosine(tensor.cosine)}, "
-                    f"within tolerance {share(tensor.within_tolerance)}"
-                )
-    mapping = result.weight_mapping
-    if mapping is not None:
-        lines += ["", f"weights: {len(mapping.pairs)} pairs by {mapping.source}"]
-        if mapping.unmapped_torch:
-            lines.append(f"  unmapped torch: {', '.join(mapping.unmapped_torch)}")
-        if mapping.unmapped_mindspore:
-            lines.append(f"  unmapped MindSpore: {', '.join(mapping.unmapped_mindspore)}")
+        lines.append(f"inputs: {_shapes(result)}; {devices}; {result.duration_s:.1f} s")
+    if verbose and result.layers:
+        lines += ["", *_layers_text(result.layers)]
+    if result.error is not None and result.error.details and verbose:
+        lines += ["", result.error.details.rstrip()]
+    elif not verbose and (result.layers or (result.error and result.error.details)):
+        lines += ["", "(--verbose: every tensor and layer" + (", and the traceback)" if result.error else ")")]
     return "\n".join(lines) + "\n"
 
 
+def _divergence_text(result: EquivalenceResult, divergence: Divergence) -> list[str]:
+    lines = [f"first divergence, in {phase_title(divergence.phase)} ({divergence.mode}):"]
+    if divergence.torch_path or divergence.mindspore_path:
+        lines.append(
+            f"  PyTorch   {divergence.torch_path or '?'} ({divergence.torch_type or '?'}), built at "
+            f"{where(divergence.torch_file, divergence.torch_line)}"
+        )
+        lines.append(
+            f"  MindSpore {divergence.mindspore_path or '?'} ({divergence.mindspore_type or '?'}), built at "
+            f"{where(divergence.mindspore_file, divergence.mindspore_line)}"
+        )
+    else:
+        lines.append("  the model as a whole (no sub-module comparison locates it)")
+    if divergence.torch_shape != divergence.mindspore_shape and divergence.torch_shape and divergence.mindspore_shape:
+        lines.append(
+            f"  output shape: PyTorch {shape(divergence.torch_shape)}, MindSpore {shape(divergence.mindspore_shape)}"
+        )
+    else:
+        lines.append(f"  relative error {number(divergence.rel_error)}, max abs {number(divergence.max_abs)}")
+    at_layer = differences_at(result, divergence)
+    for difference in at_layer:
+        lines.append(
+            f"  configured differently: {difference.hyperparameter} PyTorch {difference.torch_value}, "
+            f"MindSpore {difference.mindspore_value}" + (f" ({difference.note})" if difference.note else "")
+        )
+    for finding in findings_on_line(divergence.mindspore_file, divergence.mindspore_line):
+        lines.append(f"  static check on the MindSpore line: {finding.code} {finding.message}")
+    return lines
+
+
+def _differences_text(differences: Sequence[ConfigDifference], verbose: bool) -> list[str]:
+    layers = list(dict.fromkeys((d.torch_path, d.mindspore_path) for d in differences))
+    lines = [f"configuration differences ({len(differences)} in {len(layers)} paired layer(s)):"]
+    shown = differences if verbose else differences[:SUMMARY_DIFFERENCES]
+    for difference in shown:
+        lines.append(
+            f"  {difference.torch_path} / {difference.mindspore_path} ({difference.torch_type}): "
+            f"{difference.hyperparameter} PyTorch {difference.torch_value}, MindSpore {difference.mindspore_value}"
+            f"  [PyTorch {where(difference.torch_file, difference.torch_line)}, "
+            f"MindSpore {where(difference.mindspore_file, difference.mindspore_line)}]"
+        )
+    if len(shown) < len(differences):
+        lines.append(f"  and {len(differences) - len(shown)} more (--verbose)")
+    return lines
+
+
+def _checks_text(result: EquivalenceResult, verbose: bool) -> list[str]:
+    modes = list(dict.fromkeys(check.mode for check in result.checks))
+    by_phase: dict[str, dict[str, Check]] = {}
+    for check in result.checks:
+        by_phase.setdefault(check.phase, {})[check.mode] = check
+    lines = [f"{'phase':<32}" + "".join(f"{mode:<22}" for mode in modes) + "worst rel. error"]
+    for phase, checks in by_phase.items():
+        worst = _worst(tensor.rel_error for check in checks.values() for tensor in check.tensors)
+        cells = "".join(f"{_check_word(checks[mode]) if mode in checks else '-':<22}" for mode in modes)
+        lines.append(f"{phase_title(phase):<32}{cells}{number(worst)}")
+    for check in result.checks:
+        if check.error:
+            lines.append(f"  {phase_title(check.phase)} ({check.mode}): {check.error}")
+        elif check.note:
+            lines.append(f"  {phase_title(check.phase)} ({check.mode}): {check.note}")
+        if not verbose:
+            continue
+        for tensor in check.tensors:
+            if tensor.outcome != Outcome.CLOSE.value:
+                lines.append(f"    {check.mode} {tensor.name}: {_tensor_text(tensor)}")
+    return lines
+
+
+def _tensor_text(tensor: TensorComparison) -> str:
+    if tensor.outcome == Outcome.INCOMPARABLE.value:
+        return tensor.note or "not comparable"
+    text = (
+        f"{OUTCOME_WORDS[tensor.outcome]}: relative error {number(tensor.rel_error)} (noise limit "
+        f"{number(tensor.noise_limit)}), max abs {number(tensor.max_abs)}, cosine {cosine(tensor.cosine)}, "
+        f"within tolerance {share(tensor.within_tolerance)}"
+    )
+    return text + (f"; {tensor.note}" if tensor.note else "")
+
+
+def _layers_text(layers: Sequence[LayerComparison]) -> list[str]:
+    lines = ["layers (PyTorch / MindSpore, in execution order):"]
+    for layer in layers:
+        outcome = OUTCOME_WORDS[layer.outcome]
+        detail = (
+            f"shapes {shape(layer.torch_shape)} vs {shape(layer.mindspore_shape)}"
+            if layer.outcome == Outcome.INCOMPARABLE.value
+            else f"rel {number(layer.rel_error)} (limit {number(layer.noise_limit)})"
+        )
+        lines.append(
+            f"  {phase_title(layer.phase)[:13]:<13} {layer.mode[:8]:<8} {outcome:<7} {layer.torch_path} / "
+            f"{layer.mindspore_path} [{layer.paired_by}] {detail}"
+        )
+    return lines
+
+
 # -- Markdown -----------------------------------------------------------------------------------------
+class SourceLinks:
+    """Markdown links to source lines, relative to the folder the report is written to."""
+
+    def __init__(self, base: Path) -> None:
+        self.base = base
+
+    def __call__(self, file: str | None, line: int | None, label: str | None = None) -> str:
+        if not file:
+            return "?"
+        path = Path(file)
+        text = label or where(file, line)
+        if not path.is_absolute():
+            return f"`{text}`"
+        return f"[{text}](<{relative_link(path, self.base, line)}>)"
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
@@ -212,10 +356,10 @@ def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
 
 def render_markdown(result: EquivalenceResult, chart_file: str | None, link_base: Path | None = None) -> str:
     """The report; source links are relative to `link_base`, the report's folder (default: the working directory)."""
-    source_link = SourceLinks((link_base or Path.cwd()).resolve())
-    ms, pt = result.mindspore, result.torch
+    link = SourceLinks((link_base or Path.cwd()).resolve())
+    pt, ms = result.torch, result.mindspore
     lines = [
-        f"# Equivalence: `{ms.class_name}` (MindSpore) and `{pt.class_name}` (PyTorch)",
+        f"# Equivalence: `{pt.name}` (PyTorch) and `{ms.name}` (MindSpore)",
         "",
         f"**Verdict: {VERDICTS.get(result.status, result.status)}.**",
         "",
@@ -224,49 +368,116 @@ def render_markdown(result: EquivalenceResult, chart_file: str | None, link_base
         *_table(
             ("", "PyTorch", "MindSpore"),
             [
-                ("class", source_link(pt.file, None, pt.class_name), source_link(ms.file, None, ms.class_name)),
-                ("file", f"`{pt.file}`", f"`{ms.file}`"),
+                ("model", f"`{pt.display}`", f"`{ms.display}`"),
+                ("defined at", link(pt.file, pt.line), link(ms.file, ms.line)),
                 ("device", result.device.get("torch", "n/a"), result.device.get("mindspore", "n/a")),
             ],
         ),
         "",
-        f"Inputs: {_shapes(result)}. Tolerances (element-wise, |torch - MindSpore| ≤ atol + rtol·|torch|): "
-        f"{_tolerances(result)}. Took {result.duration_s:.1f} s.",
+        f"Inputs: {_shapes(result)}. Took {result.duration_s:.1f} s.",
     ]
     if result.error is not None:
         lines += ["", "## Why it could not run", "", f"**{result.error.kind}**: {result.error.message}"]
         if result.error.details:
             lines += ["", "```text", result.error.details.rstrip(), "```"]
-    lines += _first_divergence_section(result, source_link)
+    lines += _first_divergence_section(result, link)
+    lines += _differences_section(result, link)
+    lines += _notes_section(result)
     lines += _checks_section(result)
-    lines += _layers_section(result, chart_file, source_link)
+    lines += _layers_section(result, chart_file, link)
     lines += _mapping_section(result)
     lines += _noise_section(result.noise_bound)
     return "\n".join(lines) + "\n"
 
 
-def _first_divergence_section(result: EquivalenceResult, source_link: SourceLinks) -> list[str]:
+def _first_divergence_section(result: EquivalenceResult, link: SourceLinks) -> list[str]:
     divergence = result.first_divergence
     if divergence is None:
         return []
-    ms_where = source_link(result.mindspore.file, divergence.line)
-    torch_where = source_link(result.torch.file, divergence.torch_line)
-    lines = [
-        "",
-        "## First divergence",
-        "",
-        f"`{divergence.torch_path}` (PyTorch, {torch_where}) ↔ `{divergence.mindspore_path}` (MindSpore, {ms_where}), "
-        f"first seen in **{phase_title(divergence.phase)}** ({divergence.mode} mode): "
-        f"max abs {number(divergence.max_abs)}, relative Frobenius error {number(divergence.rel_frobenius)}. "
-        "Every sub-module before it agrees, so the difference starts here.",
-    ]
-    findings = findings_on_line(result.mindspore.file, divergence.line)
+    lines = ["", "## First divergence", ""]
+    if divergence.torch_path or divergence.mindspore_path:
+        lines += _table(
+            ("", "PyTorch", "MindSpore"),
+            [
+                ("layer", f"`{divergence.torch_path}`", f"`{divergence.mindspore_path}`"),
+                ("type", divergence.torch_type or "?", divergence.mindspore_type or "?"),
+                (
+                    "built at",
+                    link(divergence.torch_file, divergence.torch_line),
+                    link(divergence.mindspore_file, divergence.mindspore_line),
+                ),
+                ("output shape", shape(divergence.torch_shape), shape(divergence.mindspore_shape)),
+            ],
+        )
+        lines += [
+            "",
+            f"First seen in **{phase_title(divergence.phase)}** ({divergence.mode} mode): relative error "
+            f"{number(divergence.rel_error)}, max abs {number(divergence.max_abs)}. Every layer that ran before it "
+            "agrees, so the difference starts here.",
+        ]
+    else:
+        lines.append(
+            f"In **{phase_title(divergence.phase)}** ({divergence.mode} mode), for the model as a whole: no paired "
+            "sub-module locates it."
+        )
+    at_layer = differences_at(result, divergence)
+    if at_layer:
+        lines += ["", "Configured differently at this layer:", ""]
+        lines += [
+            f"- `{d.hyperparameter}`: PyTorch {d.torch_value}, MindSpore {d.mindspore_value}"
+            + (f" — {d.note}" if d.note else "")
+            for d in at_layer
+        ]
+    findings = findings_on_line(divergence.mindspore_file, divergence.mindspore_line)
     if findings:
-        lines += ["", "msmigrate's static checks flag this line:", ""]
+        lines += ["", "msmigrate's static checks flag the MindSpore line:", ""]
         for finding in findings:
             code = f"[{finding.code}]({finding.doc_url})" if finding.doc_url else finding.code
             lines.append(f"- {code}: {finding.message}")
     return lines
+
+
+def _differences_section(result: EquivalenceResult, link: SourceLinks) -> list[str]:
+    if not result.config_differences:
+        return []
+    rows = [
+        (
+            f"`{d.torch_path}` / `{d.mindspore_path}`",
+            d.torch_type,
+            f"`{d.hyperparameter}`",
+            d.torch_value,
+            d.mindspore_value,
+            link(d.torch_file, d.torch_line),
+            link(d.mindspore_file, d.mindspore_line),
+        )
+        for d in result.config_differences
+    ]
+    return [
+        "",
+        "## Configuration differences",
+        "",
+        "Hyperparameters of paired layers that differ once both are written in one convention (momentum as "
+        "torch's, padding per side at the input size the layer saw):",
+        "",
+        *_table(
+            (
+                "layer (PyTorch / MindSpore)",
+                "type",
+                "hyperparameter",
+                "PyTorch",
+                "MindSpore",
+                "PyTorch code",
+                "MindSpore code",
+            ),
+            rows,
+        ),
+    ]
+
+
+def _notes_section(result: EquivalenceResult) -> list[str]:
+    if not result.notes:
+        return []
+    return ["", "## What the check did on its own", "", *(f"- {note}" for note in result.notes)]
 
 
 def _checks_section(result: EquivalenceResult) -> list[str]:
@@ -276,48 +487,60 @@ def _checks_section(result: EquivalenceResult) -> list[str]:
         (
             phase_title(check.phase),
             check.mode,
-            "✅ pass" if check.passed else ("⚠️ error" if check.error else "❌ fail"),
-            f"{sum(t.passed for t in check.tensors)}/{len(check.tensors)}",
+            _check_word(check),
+            f"{sum(t.agrees for t in check.tensors)}/{len(check.tensors)}",
+            number(_worst(t.rel_error for t in check.tensors)),
             number(_worst(t.max_abs for t in check.tensors)),
-            number(_worst(t.max_rel for t in check.tensors)),
             cosine(_worst((t.cosine for t in check.tensors), highest=False)),
             share(_worst((t.within_tolerance for t in check.tensors), highest=False)),
-            number(_worst(t.rel_frobenius for t in check.tensors)),
         )
         for check in result.checks
     ]
-    header = ("phase", "mode", "result", "tensors ok", "max abs", "max rel", "min cosine", "min within tol", "rel Frob")
+    header = (
+        "phase",
+        "mode",
+        "result",
+        "tensors agreeing",
+        "worst rel. error",
+        "max abs",
+        "min cosine",
+        "min within tol",
+    )
     lines = ["", "## Checks", "", *_table(header, rows)]
-    # Only the first failing check is unfolded: the others usually repeat it downstream.
-    first_failing = next((check for check in result.checks if not check.passed), None)
+    first_failing = next((check for check in result.checks if not check.agrees), None)
     for check in result.checks:
-        lines += _check_details(check, result.noise_bound, unfolded=check is first_failing)
+        lines += _check_details(check, unfolded=check is first_failing)
     return lines
 
 
-def _check_details(check: Check, bound: NoiseBound, *, unfolded: bool) -> list[str]:
+def _check_details(check: Check, *, unfolded: bool) -> list[str]:
     if not check.tensors and not check.error:
         return []
-    failing = sum(not tensor.passed for tensor in check.tensors)
-    title = f"{phase_title(check.phase)}, {check.mode}: {len(check.tensors)} tensors, {failing} outside tolerance"
+    differing = sum(not tensor.agrees for tensor in check.tensors)
+    noisy = sum(tensor.outcome == Outcome.NOISE.value for tensor in check.tensors)
+    title = (
+        f"{phase_title(check.phase)}, {check.mode}: {len(check.tensors)} tensors, {differing} differ, "
+        f"{noisy} within kernel noise"
+    )
     lines = ["", f"<details{' open' if unfolded else ''}><summary>{escape(title)}</summary>", ""]
     if check.error:
         lines += [f"Not compared: {check.error}", ""]
-    # Failing tensors first: a person reads the top rows.
-    ordered = sorted(check.tensors, key=lambda tensor: tensor.passed)
-    rows = [_tensor_row(tensor, bound) for tensor in ordered[:MAX_TENSOR_ROWS]]
+    if check.note:
+        lines += [f"Note: {check.note}", ""]
+    ordered = sorted(check.tensors, key=lambda tensor: -_outcome_rank(tensor.outcome))
+    rows = [_tensor_row(tensor) for tensor in ordered[:MAX_TENSOR_ROWS]]
     if rows:
         header = (
             "tensor",
             "PyTorch",
             "MindSpore",
-            "ok",
+            "result",
+            "rel. error",
+            "noise limit",
             "max abs",
-            "max rel",
             "cosine",
             "within tol",
-            "rel Frob",
-            "noise limit",
+            "note",
         )
         lines += _table(header, rows)
     if len(ordered) > MAX_TENSOR_ROWS:
@@ -325,22 +548,22 @@ def _check_details(check: Check, bound: NoiseBound, *, unfolded: bool) -> list[s
     return [*lines, "", "</details>"]
 
 
-def _tensor_row(tensor: TensorComparison, bound: NoiseBound) -> tuple[str, ...]:
+def _tensor_row(tensor: TensorComparison) -> tuple[str, ...]:
     return (
         f"`{tensor.name}`",
         f"`{tensor.torch_name}`" if tensor.torch_name else "",
         f"`{tensor.mindspore_name}`" if tensor.mindspore_name else "",
-        "✅" if tensor.passed else "❌",
+        OUTCOME_WORDS[tensor.outcome],
+        number(tensor.rel_error),
+        number(tensor.noise_limit),
         number(tensor.max_abs),
-        number(tensor.max_rel),
         cosine(tensor.cosine),
         share(tensor.within_tolerance),
-        number(tensor.rel_frobenius),
-        number(bound.limit(tensor.reference_rel_frobenius)),
+        tensor.note or "",
     )
 
 
-def _layers_section(result: EquivalenceResult, chart_file: str | None, source_link: SourceLinks) -> list[str]:
+def _layers_section(result: EquivalenceResult, chart_file: str | None, link: SourceLinks) -> list[str]:
     if not result.layers:
         return []
     lines = ["", "## Per-layer error", ""]
@@ -353,14 +576,14 @@ def _layers_section(result: EquivalenceResult, chart_file: str | None, source_li
             layer.mode,
             f"`{layer.torch_path}`",
             f"`{layer.mindspore_path}`",
-            source_link(result.mindspore.file, layer.mindspore_line, str(layer.mindspore_line))
-            if layer.mindspore_line
-            else "",
-            "✅" if layer.passed else "❌",
-            number(layer.max_abs),
-            number(layer.rel_frobenius),
-            number(result.noise_bound.limit(layer.reference_rel_frobenius)),
-            cosine(layer.cosine),
+            layer.paired_by,
+            link(layer.torch_file, layer.torch_line),
+            link(layer.mindspore_file, layer.mindspore_line),
+            OUTCOME_WORDS[layer.outcome],
+            number(layer.rel_error)
+            if layer.outcome != Outcome.INCOMPARABLE.value
+            else f"{shape(layer.torch_shape)} vs {shape(layer.mindspore_shape)}",
+            number(layer.noise_limit),
         )
         for index, layer in enumerate(result.layers[:MAX_LAYER_ROWS], start=1)
     ]
@@ -370,12 +593,12 @@ def _layers_section(result: EquivalenceResult, chart_file: str | None, source_li
         "mode",
         "PyTorch",
         "MindSpore",
-        "line",
-        "ok",
-        "max abs",
-        "rel Frob",
+        "paired by",
+        "PyTorch code",
+        "MindSpore code",
+        "result",
+        "rel. error",
         "noise limit",
-        "cosine",
     )
     lines += _table(header, rows)
     if len(result.layers) > MAX_LAYER_ROWS:
@@ -387,11 +610,12 @@ def _mapping_section(result: EquivalenceResult) -> list[str]:
     mapping = result.weight_mapping
     if mapping is None:
         return []
+    counts = ", ".join(f"{count} by {how.replace('_', ' ')}" for how, count in mapping.counts().items())
     lines = [
         "",
         "## Weight mapping",
         "",
-        f"{len(mapping.pairs)} PyTorch tensors copied into MindSpore parameters, paired by **{mapping.source}**.",
+        f"{len(mapping.pairs)} PyTorch tensors copied into MindSpore parameters" + (f" ({counts})." if counts else "."),
         "",
     ]
     rows = [
@@ -404,16 +628,17 @@ def _mapping_section(result: EquivalenceResult) -> list[str]:
     for side, names in (("PyTorch", mapping.unmapped_torch), ("MindSpore", mapping.unmapped_mindspore)):
         if names:
             lines += ["", f"Unmapped {side} tensors: " + ", ".join(f"`{name}`" for name in names)]
+    if mapping.zeroed_torch:
+        lines += [
+            "",
+            "PyTorch tensors set to zero by the weight map: " + ", ".join(f"`{n}`" for n in mapping.zeroed_torch),
+        ]
     if not (mapping.unmapped_torch or mapping.unmapped_mindspore):
         lines += ["", "Every tensor on both sides is mapped."]
     return lines
 
 
 def _noise_section(bound: NoiseBound) -> list[str]:
-    limits = (
-        f"below {bound.reference_factor:g} times that reference (never below {bound.floor:g}, never above "
-        f"{bound.ceiling:g}; {bound.rel_frobenius:g} when there is no float64 reference)"
-    )
     return [
         "",
         "## Kernel noise or a real difference?",
@@ -421,12 +646,14 @@ def _noise_section(bound: NoiseBound) -> list[str]:
         "MindSpore and PyTorch use different kernels for the same operation (convolution, matmul and reductions "
         "sum in different orders), so float32 results differ by about 1e-7 relative per operation, and that "
         "grows through deep stacks and backward passes. To tell how much this very computation moves under "
-        "rounding, the check also runs the PyTorch module in float64: the relative Frobenius error of torch's "
-        "own float32 result against it is each tensor's *reference*. A tensor outside the element-wise "
-        f"tolerance is judged **kernel noise** when its error against PyTorch is {limits} and its cosine "
-        f"similarity stays above {bound.cosine:g}: the whole tensor still points the same way. A semantic "
-        "difference (a padding default, a momentum convention, an epsilon, a weight layout) moves whole "
-        "tensors, typically 1e-2 or more relative, and shows up first at the sub-module where it happens.",
+        "rounding, the check also runs the PyTorch model in float64: the error of torch's own float32 result "
+        "against it is each tensor's *reference* error. Every tensor is judged on its own scale (its root mean "
+        "square; a tensor that is zero in torch, such as a gradient that cancels exactly, on the scale of its "
+        "check). A tensor outside the element-wise tolerance is **kernel noise** when its relative error is "
+        f"within {bound.factor:g} times its reference error (never less than {bound.floor:g}; "
+        f"{bound.without_reference:g} without a float64 reference). A semantic difference (a padding default, a "
+        "momentum convention, an epsilon, a weight layout) moves whole tensors, typically 1e-3 or more relative, "
+        "and shows up first at the sub-module where it happens.",
     ]
 
 
@@ -439,26 +666,30 @@ CHAR_WIDTH = 7.2  # 12 px monospace
 PLOT_WIDTH = 420
 MAX_LABEL_CHARS = 48
 SMALLEST_SHOWN = 1e-12
+_COLOURS = {
+    Outcome.CLOSE.value: PASSED_COLOUR,
+    Outcome.NOISE.value: NOISE_COLOUR,
+    Outcome.DIFFERS.value: DIVERGING_COLOUR,
+    Outcome.INCOMPARABLE.value: DIVERGING_COLOUR,
+}
 
 
 def layer_chart_svg(result: EquivalenceResult) -> str:
-    """Per-layer relative Frobenius error as horizontal bars on a log axis, one panel per phase and mode.
+    """Per-layer relative error as horizontal bars on a log axis, one panel per phase and mode.
 
     Layers run top to bottom in execution order. The dashed mark on each row is that layer's kernel-noise
-    limit (from torch's own float64-vs-float32 error when measured, see `NoiseBound`). Blue bars are within
-    tolerance, amber ones outside it but within the noise limit, red ones diverge.
+    limit. Blue bars are within tolerance, amber ones outside it but within the noise limit, red ones differ.
     """
-    bound = result.noise_bound
     panels = _panels(result.layers)
-    limits = [bound.limit(layer.reference_rel_frobenius) for layer in result.layers]
-    values = [layer.rel_frobenius for layer in result.layers if layer.rel_frobenius] + limits
+    limits = [layer.noise_limit for layer in result.layers if layer.noise_limit]
+    values = [layer.rel_error for layer in result.layers if layer.rel_error] + limits
     low_exponent = math.floor(math.log10(max(min(values, default=1e-8), SMALLEST_SHOWN)))
     high_exponent = max(0, math.ceil(math.log10(max(values, default=1.0))))
     high_exponent = max(high_exponent, low_exponent + 1)
     labels = [_label(layer) for layer in result.layers]
     label_width = int(max([len(label) for label in labels] + [12]) * CHAR_WIDTH) + 16
-    value_width = 190  # the value, and the first divergence's marker
-    title = f"{result.mindspore.class_name}: relative error of each sub-module's output (log scale)"
+    value_width = 190
+    title = f"{result.mindspore.name}: relative error of each sub-module's output (log scale)"
     width = max(label_width + PLOT_WIDTH + value_width, 24 + len(title) * CHAR_WIDTH * 1.2)
     first = result.first_divergence
 
@@ -476,10 +707,10 @@ def layer_chart_svg(result: EquivalenceResult) -> str:
         )
         y += 8
         for layer in layers:
-            colour = _colour(layer, bound)
-            # No metric means the outputs could not be compared (shapes differ, NaN): as bad as it gets.
-            not_comparable = layer.rel_frobenius is None and not layer.passed
-            end = label_width + PLOT_WIDTH if not_comparable else x_of(layer.rel_frobenius)
+            not_comparable = layer.outcome == Outcome.INCOMPARABLE.value or (
+                layer.rel_error is None and not layer.agrees
+            )
+            end = label_width + PLOT_WIDTH if not_comparable else x_of(layer.rel_error)
             is_first = first is not None and (layer.phase, layer.mode, layer.torch_path) == (
                 first.phase,
                 first.mode,
@@ -490,25 +721,33 @@ def layer_chart_svg(result: EquivalenceResult) -> str:
                 f'<text x="{label_width - 8}" y="{y + 13:.0f}" text-anchor="end"{emphasis}>'
                 f"{escape(_label(layer))}</text>"
             )
-            tip = f"{layer.torch_path} ↔ {layer.mindspore_path}: rel Frobenius {number(layer.rel_frobenius)}"
+            tip = (
+                f"{layer.torch_path} (PyTorch) / {layer.mindspore_path} (MindSpore): "
+                f"relative error {number(layer.rel_error)}"
+            )
             parts.append(
                 f'<rect x="{label_width}" y="{y + 3:.0f}" width="{max(end - label_width, 1.5):.1f}" '
-                f'height="{ROW_HEIGHT - 6}" fill="{colour}"><title>{escape(tip)}</title></rect>'
+                f'height="{ROW_HEIGHT - 6}" fill="{_COLOURS[layer.outcome]}"><title>{escape(tip)}</title></rect>'
             )
-            value = "not comparable" if not_comparable else number(layer.rel_frobenius)
+            value = (
+                f"shape {shape(layer.torch_shape)} vs {shape(layer.mindspore_shape)}"
+                if not_comparable
+                else number(layer.rel_error)
+            )
             value += "  ← first divergence" if is_first else ""
             parts.append(f'<text x="{end + 4:.1f}" y="{y + 13:.0f}" class="value"{emphasis}>{escape(value)}</text>')
-            limit = x_of(bound.limit(layer.reference_rel_frobenius))
-            parts.append(
-                f'<line x1="{limit:.1f}" y1="{y:.0f}" x2="{limit:.1f}" y2="{y + ROW_HEIGHT:.0f}" class="bound"/>'
-            )
+            if layer.noise_limit:
+                limit = x_of(layer.noise_limit)
+                parts.append(
+                    f'<line x1="{limit:.1f}" y1="{y:.0f}" x2="{limit:.1f}" y2="{y + ROW_HEIGHT:.0f}" class="bound"/>'
+                )
             y += ROW_HEIGHT
         parts += _axis(label_width, y + 2, low_exponent, high_exponent, x_of)
         y += 44
     legend_y = y
     parts += _legend(label_width, legend_y)
     parts.append(
-        f'<text x="{label_width}" y="{legend_y + 22:.0f}" class="value">bar: ||torch - MindSpore|| / ||torch|| '
+        f'<text x="{label_width}" y="{legend_y + 22:.0f}" class="value">bar: ||PyTorch - MindSpore|| / ||PyTorch|| '
         "of the sub-module's output</text>"
     )
     height = legend_y + 36
@@ -539,18 +778,9 @@ def _panels(layers: Sequence[LayerComparison]) -> list[tuple[tuple[str, str], li
 
 def _label(layer: LayerComparison) -> str:
     label = (
-        layer.mindspore_path
-        if layer.mindspore_path == layer.torch_path
-        else f"{layer.torch_path} ↔ {layer.mindspore_path}"
+        layer.torch_path if layer.mindspore_path == layer.torch_path else f"{layer.torch_path} / {layer.mindspore_path}"
     )
     return label if len(label) <= MAX_LABEL_CHARS else "…" + label[-(MAX_LABEL_CHARS - 1) :]
-
-
-def _colour(layer: LayerComparison, bound: NoiseBound) -> str:
-    if layer.passed:
-        return PASSED_COLOUR
-    admitted = bound.admits(layer.rel_frobenius, layer.cosine, layer.reference_rel_frobenius)
-    return NOISE_COLOUR if admitted else DIVERGING_COLOUR
 
 
 def _axis(left: float, y: float, low: int, high: int, x_of: Callable[[float | None], float]) -> list[str]:
@@ -567,7 +797,7 @@ def _legend(left: float, y: float) -> list[str]:
     entries = [
         (PASSED_COLOUR, "within tolerance"),
         (NOISE_COLOUR, "kernel noise"),
-        (DIVERGING_COLOUR, "diverges"),
+        (DIVERGING_COLOUR, "differs"),
     ]
     parts = []
     x = left

@@ -25,6 +25,7 @@ from queue import Empty, Queue
 from typing import IO, Any
 
 from msmigrate.equivalence.result import EquivalenceRequest, EquivalenceResult, ErrorKind, Progress, RunError
+from msmigrate.equivalence.sources import looks_like_file
 
 __all__ = ["Progress", "run_equivalence"]
 
@@ -187,10 +188,18 @@ def _absolute_paths(request: EquivalenceRequest) -> EquivalenceRequest:
             weight_map = os.path.abspath(weight_map)
     return replace(
         request,
-        torch_file=os.path.abspath(request.torch_file),
-        mindspore_file=os.path.abspath(request.mindspore_file),
+        torch_source=_absolute_if_file(request.torch_source),
+        mindspore_source=_absolute_if_file(request.mindspore_source),
         weight_map=weight_map,
+        # A dotted module name resolves from where the check was asked for, as `python -m` would.
+        search_path=(*request.search_path, os.getcwd())
+        if os.getcwd() not in request.search_path
+        else request.search_path,
     )
+
+
+def _absolute_if_file(source: str) -> str:
+    return os.path.abspath(source) if looks_like_file(source) else source
 
 
 def _worker_environment() -> dict[str, str]:

@@ -1,48 +1,83 @@
-"""From two runs to checks, per-layer comparisons, the first divergence and the summary sentence."""
+"""From runs to checks, paired layers, configuration differences, the first divergence and the summary
+(worker side, numpy only)."""
 
 from __future__ import annotations
 
-import os
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from msmigrate.equivalence.compare import NamedArray, Paired, build_check, compare_arrays, is_noise
-from msmigrate.equivalence.hooks import SourceLines, pair_layers
+from msmigrate.equivalence.compare import NamedArray, Paired, build_check, compare_tensors
+from msmigrate.equivalence.configs import LayerSide, config_differences
+from msmigrate.equivalence.construction import Construction
+from msmigrate.equivalence.hooks import LayerRecord
+from msmigrate.equivalence.layers import LayerCall, pair_layer_calls
 from msmigrate.equivalence.result import (
-    DEFAULT_NOISE_BOUND,
     Check,
+    ConfigDifference,
     Divergence,
-    EquivalenceRequest,
     LayerComparison,
     Mode,
+    Outcome,
     Phase,
     Status,
+    TensorComparison,
     Tolerances,
     WeightMapping,
+    phase_title,
 )
-from msmigrate.equivalence.runs import SideRun
+from msmigrate.equivalence.runs import LAYER_PHASES, ReferenceRun, SideRun
 
 PHASE_ORDER = [phase.value for phase in Phase]
-LAYER_PHASES = (Phase.EVAL_FORWARD.value, Phase.TRAIN_FORWARD.value, Phase.SGD_STEP.value)
+FORWARD_PHASES = (Phase.EVAL_FORWARD.value, Phase.TRAIN_FORWARD.value)
 
 
+@dataclass(frozen=True)
+class Layer:
+    """A sub-module of one side, as the report names it."""
+
+    path: str
+    type_name: str
+    kind: str  # the torch API it implements, or its class name: what parameter-free layers pair by
+    weights: frozenset[str]  # MindSpore names of the mapped parameters under it
+    construction: Construction | None
+
+    @property
+    def file(self) -> str | None:
+        return self.construction.file if self.construction else None
+
+    @property
+    def line(self) -> int | None:
+        return self.construction.line if self.construction else None
+
+
+@dataclass(frozen=True)
+class PairedCall:
+    torch_path: str
+    torch_call: int
+    mindspore_path: str
+    mindspore_call: int
+    paired_by: str
+
+
+# -- checks -------------------------------------------------------------------------------------------
 def checks_for_mode(
     mode: str,
     torch_run: SideRun,
     mindspore_run: SideRun,
-    reference_run: SideRun | None,
+    reference: ReferenceRun | None,
     mapping: WeightMapping,
     torch_trainable: set[str],
     tolerances: Tolerances,
 ) -> list[Check]:
-    reference = reference_run or SideRun()
+    reference = reference or ReferenceRun()
 
     def outputs(
         torch_arrays: list[np.ndarray],
         mindspore_arrays: list[np.ndarray],
-        reference_arrays: list[np.ndarray],
+        references: list[Any],
         suffix: str = "",
     ) -> list[Paired]:
         return [
@@ -50,7 +85,7 @@ def checks_for_mode(
                 f"output[{index}]{suffix}",
                 _named(f"output[{index}]", torch_arrays, index),
                 _named(f"output[{index}]", mindspore_arrays, index),
-                reference_arrays[index] if index < len(reference_arrays) else None,
+                references[index] if index < len(references) else None,
             )
             for index in range(max(len(torch_arrays), len(mindspore_arrays)))
         ]
@@ -73,7 +108,7 @@ def checks_for_mode(
     def paired(
         source_torch: dict[str, np.ndarray],
         source_ms: dict[str, np.ndarray],
-        source_reference: dict[str, np.ndarray],
+        references: dict[str, Any],
         pairs: list[Any],
     ) -> list[Paired]:
         return [
@@ -81,16 +116,13 @@ def checks_for_mode(
                 pair.torch,
                 NamedArray(pair.torch, source_torch[pair.torch]) if pair.torch in source_torch else None,
                 NamedArray(pair.mindspore, source_ms[pair.mindspore]) if pair.mindspore in source_ms else None,
-                source_reference.get(pair.torch),
+                references.get(pair.torch),
             )
             for pair in pairs
         ]
 
     phases: list[tuple[str, list[Paired]]] = [
-        (
-            Phase.EVAL_FORWARD.value,
-            outputs(torch_run.eval_outputs, mindspore_run.eval_outputs, reference.eval_outputs),
-        ),
+        (Phase.EVAL_FORWARD.value, outputs(torch_run.eval_outputs, mindspore_run.eval_outputs, reference.eval_outputs)),
         (
             Phase.TRAIN_FORWARD.value,
             outputs(torch_run.train_outputs, mindspore_run.train_outputs, reference.train_outputs),
@@ -131,175 +163,348 @@ def _named(name: str, arrays: list[np.ndarray], index: int) -> NamedArray | None
     return NamedArray(name, arrays[index]) if index < len(arrays) else None
 
 
-@dataclass
-class LineContext:
-    torch_model: Any
-    cell: Any
-    torch_lines: SourceLines
-    mindspore_lines: SourceLines
-
-    def lines(self, torch_path: str, mindspore_path: str) -> tuple[int | None, int | None]:
-        return (
-            self.torch_lines.line_of(self.torch_model, torch_path),
-            self.mindspore_lines.line_of(self.cell, mindspore_path),
+# -- layers -------------------------------------------------------------------------------------------
+def pair_calls(
+    torch_records: Sequence[LayerRecord],
+    mindspore_records: Sequence[LayerRecord],
+    torch_layers: dict[str, Layer],
+    mindspore_layers: dict[str, Layer],
+) -> list[PairedCall]:
+    """Pair the calls of one forward pass (see `layers`); the pairing then holds in every phase."""
+    torch_calls = [_call(record, torch_layers) for record in torch_records]
+    mindspore_calls = [_call(record, mindspore_layers) for record in mindspore_records]
+    return [
+        PairedCall(
+            torch_calls[pair.torch_index].path,
+            torch_calls[pair.torch_index].call,
+            mindspore_calls[pair.mindspore_index].path,
+            mindspore_calls[pair.mindspore_index].call,
+            pair.paired_by,
         )
+        for pair in pair_layer_calls(torch_calls, mindspore_calls)
+    ]
+
+
+def pair_by_definition(torch_layers: dict[str, Layer], mindspore_layers: dict[str, Layer]) -> list[PairedCall]:
+    """Without a MindSpore forward pass (it raised, or the weights could not be paired): the same pairing
+    over the layers in definition order, for the configuration diff."""
+    torch_calls = [
+        LayerCall(layer.path, 1, layer.kind, layer.weights, ()) for layer in torch_layers.values() if layer.path
+    ]
+    mindspore_calls = [
+        LayerCall(layer.path, 1, layer.kind, layer.weights, ()) for layer in mindspore_layers.values() if layer.path
+    ]
+    return [
+        PairedCall(torch_calls[p.torch_index].path, 1, mindspore_calls[p.mindspore_index].path, 1, p.paired_by)
+        for p in pair_layer_calls(torch_calls, mindspore_calls)
+    ]
+
+
+def _call(record: LayerRecord, layers: dict[str, Layer]) -> LayerCall:
+    layer = layers.get(record.path)
+    return LayerCall(
+        record.path,
+        record.call,
+        layer.kind if layer else record.type_name,
+        layer.weights if layer else frozenset(),
+        tuple(tuple(shape) for shape in record.output_shapes),
+    )
 
 
 def layer_comparisons(
     mode: str,
     torch_run: SideRun,
     mindspore_run: SideRun,
-    reference_run: SideRun | None,
+    reference: ReferenceRun | None,
     tolerances: Tolerances,
-    context: LineContext,
+    pairs: Sequence[PairedCall],
+    torch_layers: dict[str, Layer],
+    mindspore_layers: dict[str, Layer],
+    context_scale: float,
 ) -> list[LayerComparison]:
+    """Every paired call in every recorded phase, in torch's execution order. `context_scale` (the inputs'
+    RMS) is the yardstick for a layer whose output is zero in torch."""
+    partner = {(pair.torch_path, pair.torch_call): pair for pair in pairs}
     comparisons = []
     for phase in LAYER_PHASES:
-        torch_records = torch_run.layers.get(phase, [])
-        # The float64 twin runs the same modules in the same order.
-        reference_records = reference_run.layers.get(phase, []) if reference_run else []
-        reference_by_id = (
-            {id(record): twin for record, twin in zip(torch_records, reference_records, strict=True)}
-            if len(reference_records) == len(torch_records)
-            else {}
-        )
-        for torch_record, mindspore_record in pair_layers(torch_records, mindspore_run.layers.get(phase, [])):
-            twin = reference_by_id.get(id(torch_record))
-            worst = None
-            for index in range(max(len(torch_record.outputs), len(mindspore_record.outputs))):
-                comparison, _ = compare_arrays(
-                    f"{torch_record.path}[{index}]",
-                    _named(torch_record.path, torch_record.outputs, index),
-                    _named(mindspore_record.path, mindspore_record.outputs, index),
-                    tolerances,
-                    twin.outputs[index] if twin is not None and index < len(twin.outputs) else None,
-                )
-                if worst is None or _worse(comparison, worst):
-                    worst = comparison
+        mindspore_records = {(record.path, record.call): record for record in mindspore_run.layers.get(phase, [])}
+        for index, torch_record in enumerate(torch_run.layers.get(phase, [])):
+            pair = partner.get((torch_record.path, torch_record.call))
+            if pair is None:
+                continue
+            mindspore_record = mindspore_records.get((pair.mindspore_path, pair.mindspore_call))
+            if mindspore_record is None:
+                continue
+            worst = _worst_output(phase, index, torch_record, mindspore_record, reference, tolerances, context_scale)
             if worst is None:
                 continue
-            torch_line, mindspore_line = context.lines(torch_record.path, mindspore_record.path)
+            torch_layer = torch_layers.get(torch_record.path)
+            mindspore_layer = mindspore_layers.get(mindspore_record.path)
             comparisons.append(
                 LayerComparison(
                     phase=phase,
                     mode=mode,
                     torch_path=torch_record.path,
                     mindspore_path=mindspore_record.path,
-                    mindspore_line=mindspore_line,
-                    torch_line=torch_line,
-                    passed=worst.passed,
+                    torch_type=torch_record.type_name,
+                    mindspore_type=mindspore_record.type_name,
+                    paired_by=pair.paired_by,
+                    outcome=worst.outcome,
                     max_abs=worst.max_abs,
-                    rel_frobenius=worst.rel_frobenius,
+                    rel_error=worst.rel_error,
                     cosine=worst.cosine,
-                    reference_rel_frobenius=worst.reference_rel_frobenius,
+                    reference_error=worst.reference_error,
+                    noise_limit=worst.noise_limit,
+                    torch_shape=worst.torch_shape,
+                    mindspore_shape=worst.mindspore_shape,
+                    torch_file=torch_layer.file if torch_layer else None,
+                    torch_line=torch_layer.line if torch_layer else None,
+                    mindspore_file=mindspore_layer.file if mindspore_layer else None,
+                    mindspore_line=mindspore_layer.line if mindspore_layer else None,
                 )
             )
     return comparisons
 
 
-def _worse(candidate: Any, current: Any) -> bool:
-    if candidate.rel_frobenius is None or current.rel_frobenius is None:
-        return candidate.rel_frobenius is None and current.rel_frobenius is not None
-    return candidate.rel_frobenius > current.rel_frobenius or (current.passed and not candidate.passed)
+def _worst_output(
+    phase: str,
+    index: int,
+    torch_record: LayerRecord,
+    mindspore_record: LayerRecord,
+    reference: ReferenceRun | None,
+    tolerances: Tolerances,
+    context_scale: float,
+) -> TensorComparison | None:
+    worst = None
+    for output in range(max(len(torch_record.outputs), len(mindspore_record.outputs))):
+        comparison = compare_tensors(
+            f"{torch_record.path}[{output}]",
+            _named(torch_record.path, torch_record.outputs, output),
+            _named(mindspore_record.path, mindspore_record.outputs, output),
+            tolerances,
+            reference.layer(phase, index, output) if reference else None,
+            context_scale,
+        )
+        if worst is None or _rank(comparison) > _rank(worst):
+            worst = comparison
+    return worst
 
 
+_OUTCOME_RANK = {
+    Outcome.CLOSE.value: 0,
+    Outcome.NOISE.value: 1,
+    Outcome.DIFFERS.value: 2,
+    Outcome.INCOMPARABLE.value: 3,
+}
+
+
+def _rank(comparison: TensorComparison | LayerComparison) -> tuple[int, float]:
+    return _OUTCOME_RANK[comparison.outcome], comparison.rel_error or 0.0
+
+
+def configuration_differences(
+    pairs: Sequence[PairedCall],
+    torch_layers: dict[str, Layer],
+    mindspore_layers: dict[str, Layer],
+    torch_records: Sequence[LayerRecord] = (),
+    mindspore_records: Sequence[LayerRecord] = (),
+) -> list[ConfigDifference]:
+    """For each pair of layers (once, however often they run), the hyperparameters that differ, read at the
+    input shape of their first call."""
+    torch_inputs = _first_input_shapes(torch_records)
+    mindspore_inputs = _first_input_shapes(mindspore_records)
+    found = []
+    seen = set()
+    for pair in pairs:
+        key = (pair.torch_path, pair.mindspore_path)
+        torch_layer = torch_layers.get(pair.torch_path)
+        mindspore_layer = mindspore_layers.get(pair.mindspore_path)
+        if key in seen or torch_layer is None or mindspore_layer is None:
+            continue
+        seen.add(key)
+        if torch_layer.construction is None or mindspore_layer.construction is None:
+            continue
+        differences = config_differences(
+            LayerSide(
+                torch_layer.construction.api, torch_layer.construction.arguments, torch_inputs.get(pair.torch_path)
+            ),
+            LayerSide(
+                mindspore_layer.construction.api,
+                mindspore_layer.construction.arguments,
+                mindspore_inputs.get(pair.mindspore_path),
+            ),
+        )
+        found.extend(
+            ConfigDifference(
+                torch_path=pair.torch_path,
+                mindspore_path=pair.mindspore_path,
+                torch_type=torch_layer.type_name,
+                mindspore_type=mindspore_layer.type_name,
+                hyperparameter=difference.hyperparameter,
+                torch_value=difference.torch_value,
+                mindspore_value=difference.mindspore_value,
+                note=difference.note,
+                torch_file=torch_layer.file,
+                torch_line=torch_layer.line,
+                mindspore_file=mindspore_layer.file,
+                mindspore_line=mindspore_layer.line,
+            )
+            for difference in differences
+        )
+    return found
+
+
+def _first_input_shapes(records: Iterable[LayerRecord]) -> dict[str, list[int]]:
+    shapes: dict[str, list[int]] = {}
+    for record in records:
+        if record.path not in shapes and record.input_shapes:
+            shapes[record.path] = record.input_shapes[0]
+    return shapes
+
+
+# -- the first divergence -----------------------------------------------------------------------------
 def first_divergence(
-    checks: list[Check], layers: list[LayerComparison], torch_run: SideRun, context: LineContext
+    checks: Sequence[Check],
+    layers: Sequence[LayerComparison],
+    torch_run: SideRun,
+    torch_layers: dict[str, Layer],
+    mindspore_layers: dict[str, Layer],
+    mapping: WeightMapping,
 ) -> Divergence | None:
-    """The first semantically failing check in phase order, located at a module:
-    forward phases: the first failing layer in execution order; parameter gradients: the module latest in
-    forward order whose gradients differ (backward runs in reverse, so everything before it inherits the
-    error); running statistics and the step: the module earliest in forward order."""
+    """Where the first difference starts, in the first failing phase (PyNative before GRAPH_MODE):
+    - a forward phase: the first paired layer in execution order whose output differs (every layer that
+      ran before it agrees);
+    - parameter gradients: the module latest in forward order whose gradients differ (backward runs in
+      reverse, so every module before it inherits the error);
+    - running statistics and the step: the module earliest in forward order.
+    """
     execution_order: dict[str, int] = {}
     for record in torch_run.layers.get(Phase.EVAL_FORWARD.value, []):
         execution_order.setdefault(record.path, len(execution_order))
-    ordered = sorted(
-        (check for check in checks if not check.passed),
+    to_mindspore = {pair.torch: pair.mindspore for pair in mapping.pairs}
+    failing_checks = sorted(
+        (check for check in checks if not check.agrees),
         key=lambda check: (PHASE_ORDER.index(check.phase), check.mode != Mode.PYNATIVE.value),
     )
-    for check in ordered:
-        failing = [tensor for tensor in check.tensors if not tensor.passed and not is_noise(tensor)]
-        if check.error is None and not failing:
-            continue
-        for layer in layers:
-            if (
-                layer.phase == check.phase
-                and layer.mode == check.mode
-                and not layer.passed
-                and not _layer_is_noise(layer)
-            ):
-                return Divergence(
-                    check.phase,
-                    check.mode,
-                    layer.torch_path,
-                    layer.mindspore_path,
-                    layer.mindspore_line,
-                    layer.torch_line,
-                    layer.max_abs,
-                    layer.rel_frobenius,
-                )
+    for check in failing_checks:
+        failing = [tensor for tensor in check.tensors if not tensor.agrees]
+        layer = next(
+            (layer for layer in layers if layer.phase == check.phase and layer.mode == check.mode and not layer.agrees),
+            None,
+        )
+        if layer is not None:
+            return Divergence(
+                check.phase,
+                check.mode,
+                layer.torch_path,
+                layer.mindspore_path,
+                layer.torch_type,
+                layer.mindspore_type,
+                layer.max_abs,
+                layer.rel_error,
+                layer.torch_shape,
+                layer.mindspore_shape,
+                layer.torch_file,
+                layer.torch_line,
+                layer.mindspore_file,
+                layer.mindspore_line,
+            )
         owned = [
             tensor
             for tensor in failing
             if tensor.torch_name and tensor.mindspore_name and not tensor.torch_name.startswith(("output[", "input["))
         ]
+        chosen = failing[0] if failing else None
+        torch_path = mindspore_path = ""
         if owned:
 
-            def position(tensor: Any) -> int:
-                return execution_order.get(tensor.torch_name.rpartition(".")[0], len(execution_order))
+            def position(tensor: TensorComparison) -> int:
+                return execution_order.get(_owner(tensor.torch_name or ""), len(execution_order))
 
-            latest_first = check.phase in (Phase.PARAMETER_GRADIENTS.value,)
+            latest_first = check.phase == Phase.PARAMETER_GRADIENTS.value
             chosen = (max if latest_first else min)(owned, key=position)
-            torch_path = chosen.torch_name.rpartition(".")[0]
-            mindspore_path = chosen.mindspore_name.rpartition(".")[0]
-        else:
-            chosen = failing[0] if failing else None
-            torch_path = mindspore_path = ""
-        torch_line, mindspore_line = context.lines(torch_path, mindspore_path)
+            torch_path = _owner(chosen.torch_name or "")
+            mindspore_path = _owner(to_mindspore.get(chosen.torch_name or "", chosen.mindspore_name or ""))
+        torch_layer = torch_layers.get(torch_path)
+        mindspore_layer = mindspore_layers.get(mindspore_path)
         return Divergence(
             check.phase,
             check.mode,
             torch_path,
             mindspore_path,
-            mindspore_line,
-            torch_line,
+            torch_layer.type_name if torch_layer else None,
+            mindspore_layer.type_name if mindspore_layer else None,
             chosen.max_abs if chosen else None,
-            chosen.rel_frobenius if chosen else None,
+            chosen.rel_error if chosen else None,
+            chosen.torch_shape if chosen else None,
+            chosen.mindspore_shape if chosen else None,
+            torch_layer.file if torch_layer else None,
+            torch_layer.line if torch_layer else None,
+            mindspore_layer.file if mindspore_layer else None,
+            mindspore_layer.line if mindspore_layer else None,
         )
     return None
 
 
-def _layer_is_noise(layer: LayerComparison) -> bool:
-    return DEFAULT_NOISE_BOUND.admits(layer.rel_frobenius, layer.cosine, layer.reference_rel_frobenius)
+def _owner(name: str) -> str:
+    return name.rpartition(".")[0]
 
 
-def summary(status: Status, checks: list[Check], divergence: Divergence | None, request: EquivalenceRequest) -> str:
-    modes = " and ".join("PyNative" if mode == Mode.PYNATIVE.value else "GRAPH_MODE" for mode in request.modes)
+# -- the summary --------------------------------------------------------------------------------------
+def summary(
+    status: Status,
+    checks: Sequence[Check],
+    divergence: Divergence | None,
+    modes: Sequence[str],
+    differences: Sequence[ConfigDifference] = (),
+) -> str:
+    mode_names = " and ".join("PyNative" if mode == Mode.PYNATIVE.value else "GRAPH_MODE" for mode in modes)
     tensors = [tensor for check in checks for tensor in check.tensors]
-    worst = max((tensor.rel_frobenius or 0.0 for tensor in tensors), default=0.0)
+    worst = max((tensor.rel_error or 0.0 for tensor in tensors), default=0.0)
     if status is Status.EQUIVALENT:
         return (
-            f"Equivalent: all {len(checks)} checks ({len(tensors)} tensors) in {modes} are within tolerance; "
-            f"worst relative Frobenius error {worst:.1e}."
+            f"Equivalent: all {len(checks)} checks ({len(tensors)} tensors) in {mode_names} are within tolerance; "
+            f"worst relative error {worst:.1e}."
         )
-    failed = [check for check in checks if not check.passed]
     if status is Status.NOISE:
-        over = sum(not tensor.passed for check in failed for tensor in check.tensors)
+        noisy = [tensor for tensor in tensors if tensor.outcome == Outcome.NOISE.value]
         return (
-            f"Equivalent within kernel noise: {over} tensor(s) exceed the element-wise tolerance, but each one's "
-            f"relative Frobenius error (worst {worst:.1e}) is within {DEFAULT_NOISE_BOUND.reference_factor:g}x "
-            "torch's own float32 rounding error (float64 run) and its cosine similarity above "
-            f"{DEFAULT_NOISE_BOUND.cosine:g}."
+            f"Equivalent within kernel noise: {len(noisy)} of {len(tensors)} tensors in {mode_names} exceed the "
+            f"element-wise tolerance, each by no more than {worst:.1e} relative, within its noise limit (10 times "
+            "torch's own float32 rounding error, measured in float64)."
         )
+    if status is Status.INCONCLUSIVE:
+        notes = "; ".join(dict.fromkeys(check.note for check in checks if check.note))
+        return f"Inconclusive: every check agrees, but {notes}."
+    failed = [check for check in checks if not check.agrees]
     where = ""
     if divergence is not None:
-        path = divergence.mindspore_path or request.mindspore_class
-        line = f", {os.path.basename(request.mindspore_file)}:{divergence.line}" if divergence.line else ""
-        where = f" first at {path}{line} in {divergence.phase} ({divergence.mode})"
-        if divergence.max_abs is not None:
-            where += f", max abs error {divergence.max_abs:.3g}"
+        if divergence.torch_path or divergence.mindspore_path:
+            where = (
+                f" first at {divergence.torch_path or '?'} (PyTorch) / {divergence.mindspore_path or '?'} (MindSpore)"
+            )
+        else:
+            where = " in the model as a whole"
+        where += f" in {phase_title(divergence.phase)} ({divergence.mode})"
+        if (
+            divergence.torch_shape
+            and divergence.mindspore_shape
+            and divergence.torch_shape != divergence.mindspore_shape
+        ):
+            where += f": output shape {tuple(divergence.torch_shape)} vs {tuple(divergence.mindspore_shape)}"
+        elif divergence.rel_error is not None:
+            where += f", relative error {divergence.rel_error:.3g}"
+        at_layer = [
+            difference
+            for difference in differences
+            if (difference.torch_path, difference.mindspore_path) == (divergence.torch_path, divergence.mindspore_path)
+        ]
+        if at_layer:
+            where += "; configured differently: " + ", ".join(
+                f"{d.hyperparameter} {d.torch_value} vs {d.mindspore_value}" for d in at_layer
+            )
     modes_by_phase: dict[str, list[str]] = {}
     for check in failed:
         modes_by_phase.setdefault(check.phase, []).append(check.mode)
-    names = ", ".join(f"{phase} ({', '.join(modes)})" for phase, modes in modes_by_phase.items())
-    return f"Divergent:{where}; {len(failed)} of {len(checks)} checks failed: {names}."
+    names = "; ".join(f"{phase_title(phase)} ({', '.join(modes)})" for phase, modes in modes_by_phase.items())
+    return f"Divergent:{where}. {len(failed)} of {len(checks)} checks differ: {names}."

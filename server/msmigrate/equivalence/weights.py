@@ -14,6 +14,7 @@ is tested without either framework. The names and layouts below were measured on
 
 from __future__ import annotations
 
+import fnmatch
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -40,26 +41,36 @@ class TensorEntry:
 
 @dataclass(frozen=True)
 class UserWeightMap:
-    """A user's override: explicit pairs, and names on either side that are meant to stay unpaired."""
+    """A user's override: explicit pairs; names on either side meant to stay unpaired; torch tensors to set
+    to zero (a bias the MindSpore layer does not have). Names in `ignore_*` and `zero_torch` may be glob
+    patterns (`features.*.bias`): a pattern applies to what the automatic pairing leaves unpaired."""
 
     pairs: dict[str, str] = field(default_factory=dict)
     ignore_torch: frozenset[str] = frozenset()
     ignore_mindspore: frozenset[str] = frozenset()
+    zero_torch: frozenset[str] = frozenset()
 
     @classmethod
     def from_data(cls, data: Mapping[str, object]) -> UserWeightMap:
-        """Read either `{"pairs": {...}, "ignore_torch": [...], "ignore_mindspore": [...]}` or a flat
-        `{torch_name: mindspore_name}` dict in which a null value means "leave this torch name unpaired"."""
-        if "pairs" in data or "ignore_torch" in data or "ignore_mindspore" in data:
+        """Read either `{"pairs": {...}, "ignore_torch": [...], "ignore_mindspore": [...], "zero_torch": [...]}`
+        or a flat `{torch_name: mindspore_name}` dict in which a null value means "leave it unpaired"."""
+        structured = ("pairs", "ignore_torch", "ignore_mindspore", "zero_torch")
+        if any(key in data for key in structured):
+            unknown = sorted(set(data) - set(structured))
+            if unknown:
+                raise ValueError(
+                    f"the weight map has unknown key(s) {', '.join(unknown)}; expected {', '.join(structured)}"
+                )
             pairs = data.get("pairs") or {}
             if not isinstance(pairs, Mapping):
                 raise ValueError("the weight map's `pairs` must be a table of torch name = MindSpore name")
             flat = dict(pairs)
             ignore_torch = set(_names(data.get("ignore_torch"), "ignore_torch"))
             ignore_mindspore = set(_names(data.get("ignore_mindspore"), "ignore_mindspore"))
+            zero_torch = set(_names(data.get("zero_torch"), "zero_torch"))
         else:
             flat = dict(data)
-            ignore_torch, ignore_mindspore = set(), set()
+            ignore_torch, ignore_mindspore, zero_torch = set(), set(), set()
         explicit: dict[str, str] = {}
         for torch_name, mindspore_name in flat.items():
             if mindspore_name is None or mindspore_name == "":
@@ -68,7 +79,27 @@ class UserWeightMap:
                 explicit[str(torch_name)] = mindspore_name
             else:
                 raise ValueError(f"weight map entry {torch_name!r}: expected a MindSpore name, got {mindspore_name!r}")
-        return cls(explicit, frozenset(ignore_torch), frozenset(ignore_mindspore))
+        return cls(explicit, frozenset(ignore_torch), frozenset(ignore_mindspore), frozenset(zero_torch))
+
+    def ignores_torch(self, name: str, *, after_pairing: bool) -> bool:
+        return _matches(name, self.ignore_torch, after_pairing)
+
+    def ignores_mindspore(self, name: str, *, after_pairing: bool) -> bool:
+        return _matches(name, self.ignore_mindspore, after_pairing)
+
+    def zeroes_torch(self, name: str, *, after_pairing: bool) -> bool:
+        return _matches(name, self.zero_torch, after_pairing)
+
+
+def _matches(name: str, patterns: frozenset[str], after_pairing: bool) -> bool:
+    """Exact names apply before the automatic pairing; patterns after it, to what it left over."""
+    if not after_pairing:
+        return name in patterns
+    return any(_is_pattern(pattern) and fnmatch.fnmatchcase(name, pattern) for pattern in patterns)
+
+
+def _is_pattern(text: str) -> bool:
+    return any(character in text for character in "*?[")
 
 
 DROPPED_TORCH_LEAVES = frozenset({"num_batches_tracked"})
@@ -155,7 +186,9 @@ def map_weights(
     mindspore_entries: Sequence[TensorEntry],
     user: UserWeightMap | None = None,
 ) -> MappingOutcome:
-    """Pair every torch tensor with a MindSpore parameter: user pairs, then names, then order and shape."""
+    """Pair every torch tensor with a MindSpore parameter: the user's pairs, then names, then module
+    structure, then shapes that occur once, then plain order."""
+    user = user or UserWeightMap()
     mindspore_by_name = {entry.name: entry for entry in mindspore_entries}
     taken: set[str] = set()
     pairs: dict[str, WeightPair] = {}
@@ -167,15 +200,19 @@ def map_weights(
         taken.add(mindspore_name)
         pairs[entry.name] = WeightPair(entry.name, mindspore_name, list(mindspore_by_name[mindspore_name].shape), how)
 
-    user = user or UserWeightMap()
+    excluded_torch = {
+        entry.name
+        for entry in torch_entries
+        if user.ignores_torch(entry.name, after_pairing=False) or user.zeroes_torch(entry.name, after_pairing=False)
+    }
     for entry in torch_entries:
-        if entry.name in user.ignore_torch:
+        if entry.name in excluded_torch:
             continue
         if entry.name in user.pairs:
             target = mindspore_by_name.get(user.pairs[entry.name])
             if target is None:
                 conflicts.setdefault(entry.name, []).append(
-                    f"the weight map pairs {entry.name} with {user.pairs[entry.name]!r}, which the Cell does not have"
+                    f"the weight map pairs {entry.name} with {user.pairs[entry.name]!r}, which MindSpore does not have"
                 )
                 pending.append(entry)
             elif not shapes_compatible(entry.shape, target.shape):
@@ -198,66 +235,147 @@ def map_weights(
         else:
             pending.append(entry)
 
-    left_mindspore = [
-        entry for entry in mindspore_entries if entry.name not in taken and entry.name not in user.ignore_mindspore
-    ]
-    for torch_entry, mindspore_entry, how in _pair_by_order(pending, left_mindspore):
-        pair(torch_entry, mindspore_entry.name, how)
+    def left_mindspore() -> list[TensorEntry]:
+        return [
+            entry
+            for entry in mindspore_entries
+            if entry.name not in taken and not user.ignores_mindspore(entry.name, after_pairing=False)
+        ]
 
-    ordered_pairs = [pairs[entry.name] for entry in torch_entries if entry.name in pairs]
-    unmapped_torch = [entry.name for entry in pending if entry.name not in pairs]
-    hows = {pair.how for pair in ordered_pairs}
-    source = "user" if "user" in hows else "order" if hows & {"order", "module_order"} else "names"
+    for finder in (_pair_by_module_structure, _pair_by_unique_shape, _pair_by_plain_order):
+        left_torch = [entry for entry in pending if entry.name not in pairs]
+        for torch_entry, mindspore_entry, how in finder(left_torch, left_mindspore()):
+            pair(torch_entry, mindspore_entry.name, how)
+
+    leftover_torch = [entry.name for entry in pending if entry.name not in pairs]
+    zeroed = [
+        name
+        for name in [entry.name for entry in torch_entries if entry.name in excluded_torch] + leftover_torch
+        if user.zeroes_torch(name, after_pairing=False) or user.zeroes_torch(name, after_pairing=True)
+    ]
+    unmapped_torch = [
+        name for name in leftover_torch if name not in zeroed and not user.ignores_torch(name, after_pairing=True)
+    ]
+    unmapped_mindspore = [
+        entry.name for entry in left_mindspore() if not user.ignores_mindspore(entry.name, after_pairing=True)
+    ]
     return MappingOutcome(
         mapping=WeightMapping(
-            source=source,
-            pairs=ordered_pairs,
+            pairs=[pairs[entry.name] for entry in torch_entries if entry.name in pairs],
             unmapped_torch=unmapped_torch,
-            unmapped_mindspore=[entry.name for entry in left_mindspore if entry.name not in taken],
+            unmapped_mindspore=unmapped_mindspore,
+            zeroed_torch=zeroed,
         ),
         dropped_torch=dropped,
         shape_conflicts=[message for name in unmapped_torch for message in dict.fromkeys(conflicts.get(name, ()))],
     )
 
 
-def _pair_by_order(
+def _pair_by_module_structure(
     torch_left: Sequence[TensorEntry], mindspore_left: Sequence[TensorEntry]
 ) -> list[tuple[TensorEntry, TensorEntry, str]]:
-    """Pair what the names left over. First module by module: the n-th remaining torch module with the
-    n-th remaining Cell, leaves matched by name rules inside (MindSpore lists `moving_mean` before
-    `gamma`, so a plain zip would cross them); then a plain zip when every pair's shape agrees."""
+    """Modules whose remaining tensors have the same shapes, aligned in definition order (a longest common
+    subsequence, so a module one side lacks does not shift the rest): `fc` <-> `classifier`, a fused
+    `in_proj_weight` owner <-> `qkv`. Inside a pair of modules, leaves match by name rules, else by shape."""
+    torch_groups = list(_group_by_owner(torch_left).items())
+    mindspore_groups = list(_group_by_owner(mindspore_left).items())
     found: list[tuple[TensorEntry, TensorEntry, str]] = []
-    if not torch_left or not mindspore_left:
-        return found
-    torch_groups = _group_by_owner(torch_left)
-    mindspore_groups = _group_by_owner(mindspore_left)
-    used_torch: set[str] = set()
-    used_mindspore: set[str] = set()
-    if len(torch_groups) == len(mindspore_groups):
-        for torch_group, (mindspore_owner, mindspore_group) in zip(
-            torch_groups.values(), mindspore_groups.items(), strict=True
-        ):
-            by_leaf_path = {entry.name.removeprefix(mindspore_owner).lstrip("."): entry for entry in mindspore_group}
-            for entry in torch_group:
-                relocated = TensorEntry(entry.leaf, entry.shape, entry.owner_type)
-                for candidate, _ in typed_candidates(relocated) + generic_candidates(relocated):
-                    target = by_leaf_path.get(candidate)
-                    if target and target.name not in used_mindspore and shapes_compatible(entry.shape, target.shape):
-                        found.append((entry, target, "module_order"))
-                        used_torch.add(entry.name)
-                        used_mindspore.add(target.name)
-                        break
-    torch_rest = [entry for entry in torch_left if entry.name not in used_torch]
-    mindspore_rest = [entry for entry in mindspore_left if entry.name not in used_mindspore]
-    if (
-        torch_rest
-        and len(torch_rest) == len(mindspore_rest)
-        and all(shapes_compatible(t.shape, m.shape) for t, m in zip(torch_rest, mindspore_rest, strict=True))
+    aligned = common_subsequence(
+        [_signature(group) for _, group in torch_groups], [_signature(group) for _, group in mindspore_groups]
+    )
+    for torch_index, mindspore_index in aligned:
+        mindspore_owner, mindspore_group = mindspore_groups[mindspore_index]
+        found.extend(_pair_leaves(torch_groups[torch_index][1], mindspore_owner, mindspore_group))
+    return found
+
+
+def _pair_leaves(
+    torch_group: Sequence[TensorEntry], mindspore_owner: str, mindspore_group: Sequence[TensorEntry]
+) -> list[tuple[TensorEntry, TensorEntry, str]]:
+    by_leaf_path = {entry.name.removeprefix(mindspore_owner).lstrip("."): entry for entry in mindspore_group}
+    used: set[str] = set()
+    found = []
+    rest = []
+    for entry in torch_group:
+        relocated = TensorEntry(entry.leaf, entry.shape, entry.owner_type)
+        for candidate, _ in typed_candidates(relocated) + generic_candidates(relocated):
+            target = by_leaf_path.get(candidate)
+            if target and target.name not in used and shapes_compatible(entry.shape, target.shape):
+                found.append((entry, target, "module_order"))
+                used.add(target.name)
+                break
+        else:
+            rest.append(entry)
+    remaining = [entry for entry in mindspore_group if entry.name not in used]
+    for torch_entry, mindspore_entry in zip(
+        sorted(rest, key=_shape_key), sorted(remaining, key=_shape_key), strict=False
     ):
-        found.extend(
-            (torch_entry, mindspore_entry, "order")
-            for torch_entry, mindspore_entry in zip(torch_rest, mindspore_rest, strict=True)
-        )
+        if shapes_compatible(torch_entry.shape, mindspore_entry.shape):
+            found.append((torch_entry, mindspore_entry, "module_order"))
+    return found
+
+
+def _pair_by_unique_shape(
+    torch_left: Sequence[TensorEntry], mindspore_left: Sequence[TensorEntry]
+) -> list[tuple[TensorEntry, TensorEntry, str]]:
+    """A shape that one tensor has on each side (`class_token` (1, 1, 64) <-> `cls_token`)."""
+    torch_by_shape: dict[tuple[int, ...], list[TensorEntry]] = {}
+    mindspore_by_shape: dict[tuple[int, ...], list[TensorEntry]] = {}
+    for entry in torch_left:
+        torch_by_shape.setdefault(_squeezed_shape(entry.shape), []).append(entry)
+    for entry in mindspore_left:
+        mindspore_by_shape.setdefault(_squeezed_shape(entry.shape), []).append(entry)
+    return [
+        (entries[0], mindspore_by_shape[shape][0], "shape")
+        for shape, entries in torch_by_shape.items()
+        if len(entries) == 1 and len(mindspore_by_shape.get(shape, ())) == 1
+    ]
+
+
+def _pair_by_plain_order(
+    torch_left: Sequence[TensorEntry], mindspore_left: Sequence[TensorEntry]
+) -> list[tuple[TensorEntry, TensorEntry, str]]:
+    """What is left, in order, when both sides have as many tensors left and every shape agrees."""
+    if (
+        torch_left
+        and len(torch_left) == len(mindspore_left)
+        and all(shapes_compatible(t.shape, m.shape) for t, m in zip(torch_left, mindspore_left, strict=True))
+    ):
+        return [(t, m, "order") for t, m in zip(torch_left, mindspore_left, strict=True)]
+    return []
+
+
+def _signature(group: Sequence[TensorEntry]) -> tuple[tuple[int, ...], ...]:
+    return tuple(sorted(_squeezed_shape(entry.shape) for entry in group))
+
+
+def _squeezed_shape(shape: Sequence[int]) -> tuple[int, ...]:
+    return tuple(size for size in shape if size != 1)
+
+
+def _shape_key(entry: TensorEntry) -> tuple[tuple[int, ...], str]:
+    return _squeezed_shape(entry.shape), entry.leaf
+
+
+def common_subsequence(left: Sequence[object], right: Sequence[object]) -> list[tuple[int, int]]:
+    """Index pairs of a longest common subsequence of two sequences of comparable items."""
+    rows, columns = len(left), len(right)
+    lengths = [[0] * (columns + 1) for _ in range(rows + 1)]
+    for i in range(rows - 1, -1, -1):
+        row, below = lengths[i], lengths[i + 1]
+        for j in range(columns - 1, -1, -1):
+            row[j] = below[j + 1] + 1 if left[i] == right[j] else max(below[j], row[j + 1])
+    found = []
+    i = j = 0
+    while i < rows and j < columns:
+        if left[i] == right[j]:
+            found.append((i, j))
+            i += 1
+            j += 1
+        elif lengths[i + 1][j] >= lengths[i][j + 1]:
+            i += 1
+        else:
+            j += 1
     return found
 
 

@@ -14,7 +14,6 @@ import os
 import sys
 import time
 import traceback
-from dataclasses import replace
 from typing import IO, Any
 
 from msmigrate.equivalence.result import EquivalenceRequest, EquivalenceResult, ErrorKind, RunError
@@ -56,10 +55,7 @@ def main() -> int:
     try:
         result = run_check(request, channel.progress)
     except CheckFailed as failure:
-        result = replace(
-            EquivalenceResult.failed(request, failure.error, time.perf_counter() - started),
-            weight_mapping=failure.weight_mapping,
-        )
+        result = EquivalenceResult.failed(request, failure.error, time.perf_counter() - started, **failure.found)
     except Exception as error:
         crash = RunError(
             ErrorKind.CRASHED.value,

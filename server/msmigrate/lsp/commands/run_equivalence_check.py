@@ -42,7 +42,7 @@ from msmigrate.equivalence.pairing import (
     split_class_reference,
     torch_class,
 )
-from msmigrate.equivalence.report import ReportFiles, findings_on_line, phase_title, write_report
+from msmigrate.equivalence.report import ReportFiles, differences_at, findings_on_line, write_report
 from msmigrate.equivalence.result import (
     EquivalenceRequest,
     EquivalenceResult,
@@ -52,6 +52,7 @@ from msmigrate.equivalence.result import (
     RunError,
     Status,
     Tolerances,
+    phase_title,
 )
 from msmigrate.lsp.positions import LineIndex
 from msmigrate.lsp.settings import EquivalenceSettings, ServerSettings
@@ -71,6 +72,7 @@ MESSAGE_TYPES = {
     Status.EQUIVALENT.value: types.MessageType.Info,
     Status.NOISE.value: types.MessageType.Info,
     Status.DIVERGENT.value: types.MessageType.Warning,
+    Status.INCONCLUSIVE.value: types.MessageType.Warning,
     Status.ERROR.value: types.MessageType.Error,
 }
 
@@ -106,7 +108,9 @@ async def run(server: MsmigrateServer, arguments: list[Any]) -> dict[str, Any]:
                 )
         except (CommandError, PairingError, ValueError) as error:
             return _refuse(server, str(error))
-        server.publisher.drop_command_diagnostics(target.mindspore_uri)
+        # The last check's diagnostic may sit in another file (a library's, which built the layer).
+        for uri in [target.mindspore_uri, *server.publisher.command_diagnostics]:
+            server.publisher.drop_command_diagnostics(uri)
         result = await _run_with_progress(server, request, target, cancel)
         output = Path(str(options.get("outputDir") or DEFAULT_OUTPUT_DIRECTORY)).expanduser()
         kind = MESSAGE_TYPES.get(result.status, types.MessageType.Info)
@@ -117,9 +121,10 @@ async def run(server: MsmigrateServer, arguments: list[Any]) -> dict[str, Any]:
             files = None
             _show(server, types.MessageType.Error, f"{result.summary} The report could not be written: {error}")
         report = files.markdown if files is not None else None
-        diagnostic = await server.run_in_worker(divergence_diagnostic, result, target, server, report)
-        if diagnostic is not None:
-            server.publisher.show_command_diagnostics(target.mindspore_uri, [diagnostic])
+        located = await server.run_in_worker(divergence_diagnostic, result, target, server, report)
+        if located is not None:
+            uri, diagnostic = located
+            server.publisher.show_command_diagnostics(uri, [diagnostic])
         return {
             "status": result.status,
             "equivalent": result.equivalent,
@@ -199,10 +204,10 @@ def build_request(pair: Pair, options: Mapping[str, Any], settings: EquivalenceS
     if settings.atol is not None or settings.rtol is not None:
         tolerances = Tolerances().overridden(atol=settings.atol, rtol=settings.rtol)
     return EquivalenceRequest(
-        torch_file=str(pair.torch.file),
-        torch_class=pair.torch.name,
-        mindspore_file=str(pair.mindspore.file),
-        mindspore_class=pair.mindspore.name,
+        torch_source=str(pair.torch.file),
+        torch_name=pair.torch.name,
+        mindspore_source=str(pair.mindspore.file),
+        mindspore_name=pair.mindspore.name,
         init_args=_init_args(options, "initArgs"),
         mindspore_init_args=_init_args(options, "mindsporeInitArgs"),
         inputs=inputs,
@@ -336,42 +341,58 @@ class _Progress:
 # -- answers ------------------------------------------------------------------------------------------
 def divergence_diagnostic(
     result: EquivalenceResult, target: Target, server: MsmigrateServer, report: Path | None
-) -> types.Diagnostic | None:
-    """A warning on the first diverging line of the MindSpore file, linking the report."""
+) -> tuple[str, types.Diagnostic] | None:
+    """(document URI, a warning) on the line that built the first diverging MindSpore layer — in the port's
+    file or in whatever file built it — linking the report, with the torch line as related information."""
     divergence = result.first_divergence
-    if divergence is None or not divergence.line:
+    if divergence is None or not divergence.mindspore_line or not divergence.mindspore_file:
         return None
-    document = server.documents.get(target.mindspore_uri)
-    text = document.text if document is not None else _read_or_empty(Path(result.mindspore.file))
+    file = Path(divergence.mindspore_file)
+    uri = target.mindspore_uri if file == Path(result.mindspore.file or "") else _uri_of(server, file)
+    document = server.documents.get(uri)
+    text = document.text if document is not None else _read_or_empty(file)
     lines = LineIndex(text)
-    line_text = lines.line_text(divergence.line - 1)
+    line_text = lines.line_text(divergence.mindspore_line - 1)
     indent = len(line_text) - len(line_text.lstrip())
     encoding = server.state.encoding
-    start = lines.to_position(divergence.line, indent, encoding)
-    end = lines.to_position(divergence.line, len(line_text.rstrip()), encoding)
-    torch_name = display_path(Path(result.torch.file), target.workspace_root)
-    message = (
-        f"Equivalence check: `{divergence.mindspore_path}` is the first sub-module whose output differs from "
-        f"torch `{divergence.torch_path}` ({torch_name}:{divergence.torch_line or '?'}) in "
-        f"{phase_title(divergence.phase)}, {divergence.mode} mode: max abs {_short(divergence.max_abs)}, "
-        f"relative error {_short(divergence.rel_frobenius)}."
+    start = lines.to_position(divergence.mindspore_line, indent, encoding)
+    end = lines.to_position(divergence.mindspore_line, len(line_text.rstrip()), encoding)
+    torch_where = (
+        f"{display_path(Path(divergence.torch_file), target.workspace_root)}:{divergence.torch_line}"
+        if divergence.torch_file and divergence.torch_line
+        else "line unknown"
     )
-    findings = findings_on_line(result.mindspore.file, divergence.line)
+    message = (
+        f"Equivalence check: `{divergence.mindspore_path}` is the first layer whose output differs from PyTorch "
+        f"`{divergence.torch_path}` ({torch_where}) in {phase_title(divergence.phase)}, {divergence.mode} mode"
+    )
+    if divergence.torch_shape and divergence.mindspore_shape and divergence.torch_shape != divergence.mindspore_shape:
+        message += (
+            f": output shape {tuple(divergence.torch_shape)} in PyTorch, {tuple(divergence.mindspore_shape)} here."
+        )
+    else:
+        message += f": max abs {_short(divergence.max_abs)}, relative error {_short(divergence.rel_error)}."
+    differences = differences_at(result, divergence)
+    if differences:
+        message += " Configured differently: " + "; ".join(
+            f"{d.hyperparameter} PyTorch {d.torch_value}, MindSpore {d.mindspore_value}" for d in differences
+        )
+    findings = findings_on_line(divergence.mindspore_file, divergence.mindspore_line)
     if findings:
         message += " Static checks on this line: " + "; ".join(f"{f.code} {f.message}" for f in findings)
     related = None
-    if divergence.torch_line:
+    if divergence.torch_line and divergence.torch_file:
         torch_position = types.Position(line=divergence.torch_line - 1, character=0)
         related = [
             types.DiagnosticRelatedInformation(
                 location=types.Location(
-                    uri=from_fs_path(result.torch.file) or Path(result.torch.file).as_uri(),
+                    uri=from_fs_path(divergence.torch_file) or Path(divergence.torch_file).as_uri(),
                     range=types.Range(start=torch_position, end=torch_position),
                 ),
-                message=f"torch {divergence.torch_path}",
+                message=f"PyTorch {divergence.torch_path}",
             )
         ]
-    return types.Diagnostic(
+    return uri, types.Diagnostic(
         range=types.Range(start=start, end=end),
         message=message,
         severity=types.DiagnosticSeverity.Warning,
