@@ -112,7 +112,7 @@ def bare_work() -> dict[str, float]:
         cell.set_train(False)
         cell(ms_inputs)
         cell.set_train(True)
-        step = _train_step(cell, Tensor(cotangent.numpy()))
+        step = train_step(cell, Tensor(cotangent.numpy()))
         step(ms_inputs)
         cell.set_train(False)
         cell(ms_inputs).asnumpy()
@@ -121,7 +121,7 @@ def bare_work() -> dict[str, float]:
     return phases
 
 
-def _train_step(cell: object, sens: object) -> object:
+def train_step(cell: object, sens: object) -> object:
     """Forward, backward of sum(output * sens) and one SGD step in one Cell, as the check's worker does."""
     import mindspore
     from mindspore import nn

@@ -230,3 +230,24 @@ def test_a_check_with_an_error_or_a_shape_mismatch_diverges():
     assert not shapes.agrees and verdict([shapes]) is Status.DIVERGENT
     failed = Check("eval_forward", "graph", error="GRAPH_MODE: does not compile")
     assert verdict([_check([1.0, 2.0], [1.0, 2.0]), failed]) is Status.DIVERGENT
+
+
+def test_one_element_tipped_by_rounding_is_noise_and_said_so():
+    """A VGG BatchNorm bias gradient: one of 256 channels lost the term of an activation on a ReLU's kink."""
+    generator = np.random.default_rng(1)
+    torch = generator.standard_normal(256).astype(np.float32) * 0.03
+    mindspore = torch.copy()
+    mindspore[17] += 0.02
+    tipped = compare(torch, mindspore, ReferenceError(float(np.linalg.norm(torch)), 1e-9))
+    assert tipped.outcome == Outcome.NOISE.value
+    assert tipped.note.startswith("1 of 256 elements differ") and "tipped" in tipped.note
+    several = torch.copy()
+    several[[3, 50, 99]] += 0.02
+    assert compare(torch, several, ReferenceError(float(np.linalg.norm(torch)), 1e-9)).outcome == Outcome.DIFFERS.value
+    huge = torch.copy()
+    huge[17] += 10.0  # beyond any value the tensor has: not one term of a sum
+    assert compare(torch, huge, ReferenceError(float(np.linalg.norm(torch)), 1e-9)).outcome == Outcome.DIFFERS.value
+    small = np.linspace(1, 2, 10).astype(np.float32)  # ten logits: one wrong is a real difference
+    moved = small.copy()
+    moved[3] += 0.5
+    assert compare(small, moved).outcome == Outcome.DIFFERS.value

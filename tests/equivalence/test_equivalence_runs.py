@@ -267,3 +267,23 @@ def test_cancel_kills_the_worker():
     assert result.error.kind == "cancelled" and result.equivalent is None
     assert messages[0] == "importing torch and mindspore"
     assert time.monotonic() - started < 15
+
+
+# -- comparisons that would prove nothing, and stochastic depth ------------------------------------------
+
+
+def test_a_zero_initialised_head_is_redrawn_and_stochastic_depth_switched_off():
+    result = check("head_torch.py", "ZeroHeadNet", "head_mindspore.py", "ZeroHeadNet")
+    assert result.status == "equivalent", result.summary
+    assert any("zero-initialised layer(s) redrawn" in note and "head" in note for note in result.notes)
+    assert any("switched off 1 torch and 2 MindSpore stochastic layer(s)" in note for note in result.notes)
+    by = checks_by(result)
+    assert by[("train_forward", "graph")].agrees and by[("parameter_gradients", "graph")].agrees
+
+
+def test_as_initialised_a_zero_head_makes_the_check_inconclusive():
+    result = check(
+        "head_torch.py", "ZeroHeadNet", "head_mindspore.py", "ZeroHeadNet", reinitialise=False, modes=("pynative",)
+    )
+    assert result.status == "inconclusive" and result.equivalent is None, result.summary
+    assert "all outputs are zero in torch" in result.summary

@@ -147,15 +147,24 @@ def compare_tensors(
             **shapes,
             note="zero in torch" + ("" if same else ", not in MindSpore"),
         )
-    within = _count_within(expected, actual, tolerance.atol * scale, tolerance.rtol) / sums.size
+    inside = _count_within(expected, actual, tolerance.atol * scale, tolerance.rtol)
+    within = inside / sums.size
     norm = scale * math.sqrt(sums.size)
     rel_error = math.inf if sums.nan_mismatch else math.sqrt(sums.difference_squared) / norm
     reference_rel = None if reference is None else reference.error / norm
     limit = bound.limit(reference_rel)
     if within == 1.0 and not sums.nan_mismatch:
         outcome = Outcome.CLOSE
-    elif rel_error <= limit and _is_float(expected):  # integers (indices, counts) are exact or wrong
+    elif not _is_float(expected):  # integers (indices, counts) are exact or wrong
+        outcome = Outcome.DIFFERS
+    elif rel_error <= limit:
         outcome = Outcome.NOISE
+    elif not sums.nan_mismatch and _isolated_elements(sums, sums.size - inside, bound):
+        outcome = Outcome.NOISE
+        note = (
+            f"{sums.size - inside} of {sums.size} elements differ, each by less than the tensor's largest value: "
+            "a ReLU or max-pool decision that rounding tipped the other way"
+        )
     else:
         outcome = Outcome.DIFFERS
     return TensorComparison(
@@ -172,8 +181,21 @@ def compare_tensors(
         noise_limit=limit,
         scale=scale,
         spread=sums.spread,
+        tipped=sums.zero_mismatch,
         **shapes,
         note=note,
+    )
+
+
+def _isolated_elements(sums: _Sums, outside: int, bound: NoiseBound) -> bool:
+    """A few isolated elements that differ: an element sitting on a ReLU's kink or tied in a max-pool window
+    goes one way in torch and the other in MindSpore when rounding moves it by 1e-7, and its whole term of a
+    gradient moves with it (measured: one of 50,176 activations behind a VGG BatchNorm bias flipped, and that
+    bias's gradient moved 6e-3 relative). A semantic difference moves many elements, not one in a thousand."""
+    return (
+        sums.size >= bound.sparse_minimum_size
+        and 0 < outside <= max(1, int(bound.sparse_share * sums.size))
+        and sums.max_difference <= sums.torch_max_abs
     )
 
 
@@ -241,7 +263,9 @@ class _Sums:
     difference_squared: float = 0.0
     dot: float = 0.0
     max_difference: float = 0.0
+    torch_max_abs: float = 0.0
     nan_mismatch: bool = False
+    zero_mismatch: int = 0  # elements exactly zero on one side only: a ReLU that rounding tipped
 
     @classmethod
     def of(cls, expected: np.ndarray, actual: np.ndarray) -> _Sums:
@@ -255,6 +279,7 @@ class _Sums:
                 sums.nan_mismatch = True
             torch_values = np.where(torch_nan, 0.0, torch_values)
             mindspore_values = np.where(mindspore_nan, 0.0, mindspore_values)
+            sums.zero_mismatch += int(np.count_nonzero((torch_values == 0.0) != (mindspore_values == 0.0)))
             difference = np.abs(torch_values - mindspore_values)
             sums.size += torch_values.size
             sums.torch_squared += float(np.dot(torch_values, torch_values))
@@ -264,6 +289,7 @@ class _Sums:
             sums.dot += float(np.dot(torch_values, mindspore_values))
             if difference.size:
                 sums.max_difference = max(sums.max_difference, float(np.max(difference)))
+                sums.torch_max_abs = max(sums.torch_max_abs, float(np.max(np.abs(torch_values))))
         return sums
 
     @property

@@ -181,6 +181,10 @@ class NoiseBound:
     floor: float = 1e-5
     without_reference: float = 1e-4
     zero_floor: float = 1e-4
+    sparse_share: float = 1e-3
+    sparse_minimum_size: int = 100
+    tipped_allowance: float = 2e-2
+    tipped_cosine: float = 0.999
 
     def limit(self, reference: float | None) -> float:
         if reference is None:
@@ -193,12 +197,18 @@ class NoiseBound:
             "floor": self.floor,
             "without_reference": self.without_reference,
             "zero_floor": self.zero_floor,
+            "sparse_share": self.sparse_share,
+            "sparse_minimum_size": self.sparse_minimum_size,
+            "tipped_allowance": self.tipped_allowance,
+            "tipped_cosine": self.tipped_cosine,
         }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> NoiseBound:
-        known = {item.name for item in fields(cls)}
-        return cls(**{key: float(value) for key, value in data.items() if key in known})
+        known = {item.name: item.type for item in fields(cls)}
+        return cls(
+            **{key: (int if known[key] == "int" else float)(value) for key, value in data.items() if key in known}
+        )
 
 
 DEFAULT_NOISE_BOUND = NoiseBound()
@@ -320,6 +330,8 @@ class TensorComparison(FlatRecord):
     noise_limit: float | None = None  # the largest rel_error still judged kernel noise
     scale: float | None = None
     spread: float | None = None  # std / rms of the torch values: 0 for a constant tensor
+    # elements exactly zero on one side only: a ReLU decision that rounding tipped the other way
+    tipped: int | None = None
     torch_shape: list[int] | None = None
     mindspore_shape: list[int] | None = None
     note: str | None = None  # why it was judged the way it was, when that is not obvious
@@ -389,6 +401,7 @@ class LayerComparison(FlatRecord):
     cosine: float | None = None
     reference_error: float | None = None
     noise_limit: float | None = None
+    tipped: int | None = None  # as in TensorComparison
     torch_shape: list[int] | None = None
     mindspore_shape: list[int] | None = None
     torch_file: str | None = None

@@ -55,8 +55,10 @@ from msmigrate.equivalence.usercode import CheckFailed, Target, UserFiles, build
 from msmigrate.equivalence.verdicts import (
     Layer,
     PairedCall,
+    allow_tipped_decisions,
     checks_for_mode,
     configuration_differences,
+    execution_order,
     first_divergence,
     layer_comparisons,
     pair_by_definition,
@@ -264,6 +266,9 @@ def _compare(
         gc.collect()
 
     progress("comparing", 97)
+    checks, tipped = allow_tipped_decisions(checks, layers, execution_order(torch_run))
+    if tipped:
+        notes.append(tipped)
     if differences is not None:
         found["config_differences"] = differences
     status = verdict(checks)

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -15,11 +15,13 @@ from msmigrate.equivalence.construction import Construction
 from msmigrate.equivalence.hooks import LayerRecord
 from msmigrate.equivalence.layers import LayerCall, pair_layer_calls
 from msmigrate.equivalence.result import (
+    DEFAULT_NOISE_BOUND,
     Check,
     ConfigDifference,
     Divergence,
     LayerComparison,
     Mode,
+    NoiseBound,
     Outcome,
     Phase,
     Status,
@@ -255,6 +257,7 @@ def layer_comparisons(
                     cosine=worst.cosine,
                     reference_error=worst.reference_error,
                     noise_limit=worst.noise_limit,
+                    tipped=worst.tipped,
                     torch_shape=worst.torch_shape,
                     mindspore_shape=worst.mindspore_shape,
                     torch_file=torch_layer.file if torch_layer else None,
@@ -362,7 +365,66 @@ def _first_input_shapes(records: Iterable[LayerRecord]) -> dict[str, list[int]]:
     return shapes
 
 
+# -- decisions that rounding tipped -------------------------------------------------------------------
+GRADIENT_PHASES = (Phase.INPUT_GRADIENTS.value, Phase.PARAMETER_GRADIENTS.value, Phase.SGD_STEP.value)
+
+
+def allow_tipped_decisions(
+    checks: Sequence[Check],
+    layers: Sequence[LayerComparison],
+    execution_order: dict[str, int],
+    bound: NoiseBound = DEFAULT_NOISE_BOUND,
+) -> tuple[list[Check], str | None]:
+    """Re-judge the gradients behind ReLU outputs that rounding tipped (see NoiseBound); the checks, and a
+    note saying where decisions were tipped and what that explained."""
+    tipped = [layer for layer in layers if layer.phase == Phase.TRAIN_FORWARD.value and layer.tipped and layer.agrees]
+    if not tipped or any(not layer.agrees for layer in layers):
+        return list(checks), None
+    last = max(execution_order.get(layer.torch_path, -1) for layer in tipped)
+    explained = 0
+    rejudged = []
+    for check in checks:
+        if check.phase not in GRADIENT_PHASES:
+            rejudged.append(check)
+            continue
+        tensors = []
+        for tensor in check.tensors:
+            owner = execution_order.get(_owner(tensor.torch_name or ""), -1)
+            behind = check.phase == Phase.SGD_STEP.value or tensor.name.startswith("input[") or owner <= last
+            if (
+                tensor.outcome == Outcome.DIFFERS.value
+                and behind
+                and tensor.rel_error is not None
+                and tensor.rel_error <= bound.tipped_allowance
+                and (tensor.cosine or 0.0) >= bound.tipped_cosine
+            ):
+                tensor = replace(
+                    tensor,
+                    outcome=Outcome.NOISE.value,
+                    note="moved by ReLU decisions that rounding tipped in the train forward (see the notes)",
+                )
+                explained += 1
+            tensors.append(tensor)
+        rejudged.append(replace(check, tensors=tensors))
+    if not explained:
+        return list(checks), None
+    where = ", ".join(f"{layer.torch_path} ({layer.tipped})" for layer in tipped[:4])
+    return rejudged, (
+        f"rounding tipped ReLU decisions in the train forward (elements zero on one side only, at {where}); "
+        f"{explained} gradient tensor(s) behind them differ by up to {bound.tipped_allowance:g} relative and were "
+        "judged noise"
+    )
+
+
 # -- the first divergence -----------------------------------------------------------------------------
+def execution_order(run: SideRun) -> dict[str, int]:
+    """Each sub-module's position in the eval forward, by the completion of its first call."""
+    order: dict[str, int] = {}
+    for record in run.layers.get(Phase.EVAL_FORWARD.value, []):
+        order.setdefault(record.path, len(order))
+    return order
+
+
 def first_divergence(
     checks: Sequence[Check],
     layers: Sequence[LayerComparison],
@@ -378,9 +440,7 @@ def first_divergence(
       reverse, so every module before it inherits the error);
     - running statistics and the step: the module earliest in forward order.
     """
-    execution_order: dict[str, int] = {}
-    for record in torch_run.layers.get(Phase.EVAL_FORWARD.value, []):
-        execution_order.setdefault(record.path, len(execution_order))
+    order = execution_order(torch_run)
     to_mindspore = {pair.torch: pair.mindspore for pair in mapping.pairs}
     failing_checks = sorted(
         (check for check in checks if not check.agrees),
@@ -419,7 +479,7 @@ def first_divergence(
         if owned:
 
             def position(tensor: TensorComparison) -> int:
-                return execution_order.get(_owner(tensor.torch_name or ""), len(execution_order))
+                return order.get(_owner(tensor.torch_name or ""), len(order))
 
             latest_first = check.phase == Phase.PARAMETER_GRADIENTS.value
             chosen = (max if latest_first else min)(owned, key=position)
@@ -470,8 +530,8 @@ def summary(
         noisy = [tensor for tensor in tensors if tensor.outcome == Outcome.NOISE.value]
         return (
             f"Equivalent within kernel noise: {len(noisy)} of {len(tensors)} tensors in {mode_names} exceed the "
-            f"element-wise tolerance, each by no more than {worst:.1e} relative, within its noise limit (10 times "
-            "torch's own float32 rounding error, measured in float64)."
+            f"element-wise tolerance, by no more than {worst:.1e} relative, each within its noise limit (10 times "
+            "torch's own float32 rounding error, measured in float64, or the reasons in the notes)."
         )
     if status is Status.INCONCLUSIVE:
         notes = "; ".join(dict.fromkeys(check.note for check in checks if check.note))
