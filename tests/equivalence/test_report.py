@@ -104,11 +104,11 @@ def divergent_result(**overrides: object) -> EquivalenceResult:
                 "negative_slope",
                 "0.01",
                 "0.2",
-                None,
-                str(REFERENCE),
-                21,
-                str(PORT),
-                21,
+                outputs_agree=False,
+                torch_file=str(REFERENCE),
+                torch_line=21,
+                mindspore_file=str(PORT),
+                mindspore_line=21,
             )
         ],
         "first_divergence": Divergence(
@@ -240,6 +240,7 @@ def test_text_opens_with_a_summary_that_fits_a_screen() -> None:
     assert "  PyTorch   act (LeakyReLU), built at tests/workspaces/equivalence_pair/reference/conv_block.py:21" in text
     assert "  MindSpore act (LeakyReLU), built at tests/workspaces/equivalence_pair/port/conv_block.py:21" in text
     assert "  configured differently: negative_slope PyTorch 0.01, MindSpore 0.2" in text
+    assert "act / act (LeakyReLU): negative_slope PyTorch 0.01, MindSpore 0.2; outputs differ  [PyTorch " in text
     assert "  static check on the MindSpore line: MSA015 " in text
     assert re.search(r"^eval forward +DIFFERS +- +0\.35$", text, re.MULTILINE)
     assert "  train forward (graph): GRAPH_MODE could not compile the Cell" in text

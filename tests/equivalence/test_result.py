@@ -92,7 +92,9 @@ def test_result_round_trip_and_contract_keys():
             )
         ],
         config_differences=[
-            ConfigDifference("bn", "norm", "BatchNorm2d", "BatchNorm2d", "momentum", "0.1", "0.9", None, "/t.py", 3)
+            ConfigDifference(
+                "bn", "norm", "BatchNorm2d", "BatchNorm2d", "momentum", "0.1", "0.9", torch_file="/t.py", torch_line=3
+            )
         ],
         first_divergence=Divergence(
             "eval_forward", "pynative", "bn", "norm", mindspore_file="/m.py", mindspore_line=12

@@ -264,17 +264,25 @@ def _divergence_text(result: EquivalenceResult, divergence: Divergence) -> list[
 def _differences_text(differences: Sequence[ConfigDifference], verbose: bool) -> list[str]:
     layers = list(dict.fromkeys((d.torch_path, d.mindspore_path) for d in differences))
     lines = [f"configuration differences ({len(differences)} in {len(layers)} paired layer(s)):"]
-    shown = differences if verbose else differences[:SUMMARY_DIFFERENCES]
+    # Where the outputs differ first: those explain the verdict; compensated ones come last.
+    ordered = sorted(differences, key=lambda difference: difference.outputs_agree is True)
+    shown = ordered if verbose else ordered[:SUMMARY_DIFFERENCES]
     for difference in shown:
         lines.append(
             f"  {difference.torch_path} / {difference.mindspore_path} ({difference.torch_type}): "
             f"{difference.hyperparameter} PyTorch {difference.torch_value}, MindSpore {difference.mindspore_value}"
-            f"  [PyTorch {where(difference.torch_file, difference.torch_line)}, "
+            f"{_agreement(difference)}  [PyTorch {where(difference.torch_file, difference.torch_line)}, "
             f"MindSpore {where(difference.mindspore_file, difference.mindspore_line)}]"
         )
     if len(shown) < len(differences):
         lines.append(f"  and {len(differences) - len(shown)} more (--verbose)")
     return lines
+
+
+def _agreement(difference: ConfigDifference) -> str:
+    if difference.outputs_agree is None:
+        return ""
+    return "; outputs differ" if not difference.outputs_agree else "; outputs agree (compensated elsewhere)"
 
 
 def _checks_text(result: EquivalenceResult, verbose: bool) -> list[str]:
@@ -447,6 +455,7 @@ def _differences_section(result: EquivalenceResult, link: SourceLinks) -> list[s
             f"`{d.hyperparameter}`",
             d.torch_value,
             d.mindspore_value,
+            {None: "not compared", True: "agree", False: "differ"}[d.outputs_agree],
             link(d.torch_file, d.torch_line),
             link(d.mindspore_file, d.mindspore_line),
         )

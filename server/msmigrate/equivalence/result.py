@@ -427,6 +427,9 @@ class ConfigDifference(FlatRecord):
     torch_value: str
     mindspore_value: str
     note: str | None = None
+    # whether the two layers' outputs agreed in the eval forward (None: not compared): a difference whose
+    # layers agree is compensated elsewhere (an explicit Pad layer before a pad-free pool, say)
+    outputs_agree: bool | None = None
     torch_file: str | None = None
     torch_line: int | None = None
     mindspore_file: str | None = None

@@ -64,6 +64,7 @@ from msmigrate.equivalence.verdicts import (
     pair_by_definition,
     pair_calls,
     summary,
+    with_layer_outcomes,
 )
 from msmigrate.equivalence.weights import MappingOutcome, TensorEntry, map_weights
 
@@ -270,7 +271,7 @@ def _compare(
     if tipped:
         notes.append(tipped)
     if differences is not None:
-        found["config_differences"] = differences
+        found["config_differences"] = with_layer_outcomes(differences, layers)
     status = verdict(checks)
     divergence = None
     if status is Status.DIVERGENT:

@@ -357,6 +357,20 @@ def configuration_differences(
     return found
 
 
+def with_layer_outcomes(
+    differences: Sequence[ConfigDifference], layers: Sequence[LayerComparison]
+) -> list[ConfigDifference]:
+    """Each difference with whether its layers' outputs agreed in the first compared eval forward."""
+    agreed: dict[tuple[str, str], bool] = {}
+    for layer in layers:
+        if layer.phase == Phase.EVAL_FORWARD.value:
+            agreed.setdefault((layer.torch_path, layer.mindspore_path), layer.agrees)
+    return [
+        replace(difference, outputs_agree=agreed.get((difference.torch_path, difference.mindspore_path)))
+        for difference in differences
+    ]
+
+
 def _first_input_shapes(records: Iterable[LayerRecord]) -> dict[str, list[int]]:
     shapes: dict[str, list[int]] = {}
     for record in records:
