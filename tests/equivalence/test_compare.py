@@ -251,3 +251,14 @@ def test_one_element_tipped_by_rounding_is_noise_and_said_so():
     moved = small.copy()
     moved[3] += 0.5
     assert compare(small, moved).outcome == Outcome.DIFFERS.value
+
+
+def test_a_small_dense_difference_is_not_excused_as_isolated_elements():
+    """LayerNorm's epsilon 1e-6 against 1e-7 moves every element a little; only two cross the element-wise
+    tolerance. That is a semantic difference, not two tipped decisions."""
+    generator = np.random.default_rng(2)
+    torch = generator.standard_normal(2176).astype(np.float32)
+    mindspore = (torch * (1 + 2e-5)).astype(np.float32)
+    mindspore[[5, 900]] = torch[[5, 900]] + 0.01
+    comparison = compare(torch, mindspore, ReferenceError(float(np.linalg.norm(torch)), 1e-9))
+    assert comparison.outcome == Outcome.DIFFERS.value
