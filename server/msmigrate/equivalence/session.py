@@ -58,7 +58,6 @@ from msmigrate.equivalence.verdicts import (
     allow_tipped_decisions,
     checks_for_mode,
     configuration_differences,
-    execution_order,
     first_divergence,
     layer_comparisons,
     pair_by_definition,
@@ -267,7 +266,7 @@ def _compare(
         gc.collect()
 
     progress("comparing", 97)
-    checks, tipped = allow_tipped_decisions(checks, layers, execution_order(torch_run))
+    checks, tipped = allow_tipped_decisions(checks, layers)
     if tipped:
         notes.append(tipped)
     if differences is not None:

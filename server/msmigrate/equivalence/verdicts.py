@@ -386,28 +386,29 @@ GRADIENT_PHASES = (Phase.INPUT_GRADIENTS.value, Phase.PARAMETER_GRADIENTS.value,
 def allow_tipped_decisions(
     checks: Sequence[Check],
     layers: Sequence[LayerComparison],
-    execution_order: dict[str, int],
     bound: NoiseBound = DEFAULT_NOISE_BOUND,
 ) -> tuple[list[Check], str | None]:
-    """Re-judge the gradients behind ReLU outputs that rounding tipped (see NoiseBound); the checks, and a
-    note saying where decisions were tipped and what that explained."""
-    tipped = [layer for layer in layers if layer.phase == Phase.TRAIN_FORWARD.value and layer.tipped and layer.agrees]
-    if not tipped or any(not layer.agrees for layer in layers):
+    """Re-judge gradients that ReLU decisions tipped by rounding can explain (see NoiseBound): only when
+    the train forward shows such decisions, every forward check of the mode agrees, and every paired leaf
+    layer agrees. A container can differ by its boundary alone (mindcv's `features` holds the last ReLU,
+    torchvision applies it as a function after): its children say more. Returns the checks and a note."""
+    leaves = _leaves(layers)
+    tipped = [layer for layer in leaves if layer.phase == Phase.TRAIN_FORWARD.value and layer.tipped and layer.agrees]
+    if not tipped or any(not layer.agrees for layer in leaves):
         return list(checks), None
-    last = max(execution_order.get(layer.torch_path, -1) for layer in tipped)
+    forward_agrees = {check.mode for check in checks} - {
+        check.mode for check in checks if check.phase not in GRADIENT_PHASES and not check.agrees
+    }
     explained = 0
     rejudged = []
     for check in checks:
-        if check.phase not in GRADIENT_PHASES:
+        if check.phase not in GRADIENT_PHASES or check.mode not in forward_agrees:
             rejudged.append(check)
             continue
         tensors = []
         for tensor in check.tensors:
-            owner = execution_order.get(_owner(tensor.torch_name or ""), -1)
-            behind = check.phase == Phase.SGD_STEP.value or tensor.name.startswith("input[") or owner <= last
             if (
                 tensor.outcome == Outcome.DIFFERS.value
-                and behind
                 and tensor.rel_error is not None
                 and tensor.rel_error <= bound.tipped_allowance
                 and (tensor.cosine or 0.0) >= bound.tipped_cosine
@@ -422,12 +423,24 @@ def allow_tipped_decisions(
         rejudged.append(replace(check, tensors=tensors))
     if not explained:
         return list(checks), None
-    where = ", ".join(f"{layer.torch_path} ({layer.tipped})" for layer in tipped[:4])
+    count = sum(layer.tipped or 0 for layer in tipped)
+    where = ", ".join(layer.torch_path for layer in tipped[:3]) + (" and more" if len(tipped) > 3 else "")
     return rejudged, (
-        f"rounding tipped ReLU decisions in the train forward (elements zero on one side only, at {where}); "
-        f"{explained} gradient tensor(s) behind them differ by up to {bound.tipped_allowance:g} relative and were "
-        "judged noise"
+        f"rounding tipped {count} ReLU decision(s) in the train forward (an element zero on one side only, at "
+        f"{where}) while every forward value agrees; {explained} gradient tensor(s) moved with them, by up to "
+        f"{bound.tipped_allowance:g} relative, and were judged noise"
     )
+
+
+def _leaves(layers: Sequence[LayerComparison]) -> list[LayerComparison]:
+    """The comparisons of layers with no paired layer inside them."""
+    parents = {path.rpartition(".")[0] for path in {layer.torch_path for layer in layers}}
+    ancestors = set()
+    for parent in parents:
+        while parent:
+            ancestors.add(parent)
+            parent = parent.rpartition(".")[0]
+    return [layer for layer in layers if layer.torch_path not in ancestors]
 
 
 # -- the first divergence -----------------------------------------------------------------------------
